@@ -1,0 +1,1 @@
+"""The FastAPI gateway: LINE webhooks, Rasa bridge, caseworker dashboard, simulator, APIs."""

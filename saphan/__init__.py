@@ -1,0 +1,1 @@
+"""Saphan core: settings, database, migrations, process supervision and the admin CLI."""

@@ -1,0 +1,28 @@
+"""What runs before the processes start: migrate, load bundled data, train if needed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from saphan.migrate import upgrade
+from saphan.rasa_model import ensure_model
+from saphan.settings import Settings
+
+
+def _say(message: str) -> None:
+    print(f"[saphan] {message}", file=sys.stderr, flush=True)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate the app database to the newest schema and load the bundled data."""
+    upgrade(settings.database_url)
+    _say("database migrated")
+
+
+def prepare(settings: Settings) -> Path:
+    """Bring database, bundled data and model up to date; return the model path."""
+    prepare_database(settings)
+    model = ensure_model()
+    _say(f"model {model.name}")
+    return model

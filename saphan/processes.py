@@ -1,0 +1,123 @@
+"""How each of Saphan's three processes is started: command line, environment, health URL.
+
+One place used by `saphan run` (the local supervisor), the integration-test fixtures and
+documented for docker-compose.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from saphan.paths import APP_VENV, BOT_DIR, ROOT
+from saphan.rasa_model import rasa_env, rasa_executable
+from saphan.settings import Settings
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """A child process: what to run and how to tell it is ready."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    health_url: str
+    cwd: Path = ROOT
+
+
+def tracker_store_env(url: str) -> dict[str, str]:
+    """Map a SQLAlchemy URL to the variables `bot/endpoints.yml` reads for Rasa's tracker store."""
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    if dialect == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "RASA_TRACKER_DIALECT": "sqlite", "RASA_TRACKER_HOST": "", "RASA_TRACKER_PORT": "",
+            "RASA_TRACKER_DB": parsed.database or "", "RASA_TRACKER_USER": "",
+            "RASA_TRACKER_PASSWORD": "",
+        }
+    return {
+        "RASA_TRACKER_DIALECT": "postgresql",
+        "RASA_TRACKER_HOST": parsed.host or "localhost",
+        "RASA_TRACKER_PORT": str(parsed.port or 5432),
+        "RASA_TRACKER_DB": parsed.database or "rasa",
+        "RASA_TRACKER_USER": parsed.username or "",
+        "RASA_TRACKER_PASSWORD": parsed.password or "",
+    }
+
+
+def lock_store_env(redis_url: str) -> dict[str, str]:
+    """Variables for Rasa's lock store: Redis when configured, else in-memory."""
+    if not redis_url:
+        return {"RASA_LOCK_STORE": "in_memory", "RASA_REDIS_HOST": "", "RASA_REDIS_PORT": "6379"}
+    parsed = make_url(redis_url)
+    return {
+        "RASA_LOCK_STORE": "redis",
+        "RASA_REDIS_HOST": parsed.host or "localhost",
+        "RASA_REDIS_PORT": str(parsed.port or 6379),
+    }
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as `SAPHAN_*` variables, so child processes see exactly these values."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"SAPHAN_{name.upper()}"] = str(value)
+    return env
+
+
+def _child_env(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(base if base is not None else os.environ)
+    env.update(settings_env(settings))
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def rasa_spec(settings: Settings, model: Path) -> ProcessSpec:
+    env = _child_env(settings, rasa_env())
+    env["PYTHONPATH"] = rasa_env()["PYTHONPATH"]
+    env.update(tracker_store_env(settings.tracker_store_url))
+    env.update(lock_store_env(settings.redis_url))
+    env["SAPHAN_ACTION_SERVER_URL"] = settings.action_server_url
+    argv = [
+        str(rasa_executable()), "run",
+        "--enable-api",
+        "--model", str(model),
+        "--endpoints", str(BOT_DIR / "endpoints.yml"),
+        "--credentials", str(BOT_DIR / "credentials.yml"),
+        "--port", str(settings.rasa_port),
+        "--interface", "127.0.0.1",
+    ]
+    return ProcessSpec("rasa", argv, env, f"{settings.rasa_url}/status")
+
+
+def _app_python() -> str:
+    venv_python = APP_VENV / "bin" / "python"
+    return str(venv_python) if venv_python.exists() else sys.executable
+
+
+def action_server_spec(settings: Settings) -> ProcessSpec:
+    argv = [
+        _app_python(), "-m", "rasa_sdk",
+        "--actions", "actions",
+        "--port", str(settings.action_server_port),
+    ]
+    health = f"{settings.action_server_url}/health"
+    return ProcessSpec("actions", argv, _child_env(settings), health)
+
+
+def gateway_spec(settings: Settings) -> ProcessSpec:
+    argv = [
+        _app_python(), "-m", "uvicorn", "gateway.app:create_app", "--factory",
+        "--host", settings.gateway_host,
+        "--port", str(settings.gateway_port),
+        "--log-level", "warning",
+    ]
+    return ProcessSpec("gateway", argv, _child_env(settings), f"{settings.gateway_url}/healthz")
