@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from referral_directory.bundled import load_bundled
+from saphan.db import make_engine
 from saphan.migrate import upgrade
 from saphan.rasa_model import ensure_model
 from saphan.settings import Settings
@@ -17,6 +19,7 @@ def _say(message: str) -> None:
 def prepare_database(settings: Settings) -> None:
     """Migrate the app database to the newest schema and load the bundled data."""
     upgrade(settings.database_url)
+    load_bundled(make_engine(settings.database_url))
     _say("database migrated")
 
 

@@ -30,25 +30,16 @@ class ProcessSpec:
 
 
 def tracker_store_env(url: str) -> dict[str, str]:
-    """Map a SQLAlchemy URL to the variables `bot/endpoints.yml` reads for Rasa's tracker store."""
+    """Variables `bot/endpoints.yml` reads for Rasa's tracker store, from a SQLAlchemy URL.
+
+    Rasa 3.6 uses SQLAlchemy 1.4 with psycopg2, so a `+driver` suffix is dropped.
+    """
     parsed = make_url(url)
     dialect = parsed.get_backend_name()
-    if dialect == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return {
-            "RASA_TRACKER_DIALECT": "sqlite", "RASA_TRACKER_HOST": "", "RASA_TRACKER_PORT": "",
-            "RASA_TRACKER_DB": parsed.database or "", "RASA_TRACKER_USER": "",
-            "RASA_TRACKER_PASSWORD": "",
-        }
-    return {
-        "RASA_TRACKER_DIALECT": "postgresql",
-        "RASA_TRACKER_HOST": parsed.host or "localhost",
-        "RASA_TRACKER_PORT": str(parsed.port or 5432),
-        "RASA_TRACKER_DB": parsed.database or "rasa",
-        "RASA_TRACKER_USER": parsed.username or "",
-        "RASA_TRACKER_PASSWORD": parsed.password or "",
-    }
+    if dialect == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    rasa_url = parsed.set(drivername=dialect).render_as_string(hide_password=False)
+    return {"RASA_TRACKER_DIALECT": dialect, "RASA_TRACKER_URL": rasa_url}
 
 
 def lock_store_env(redis_url: str) -> dict[str, str]:

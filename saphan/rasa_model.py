@@ -24,6 +24,10 @@ TRAINING_INPUTS: tuple[Path, ...] = (
 TRAINING_DATA: tuple[Path, ...] = (NLU_DATA_DIR / "train", BOT_DIR / "data")
 
 
+class ModelTrainingError(RuntimeError):
+    """`rasa train` failed; its own output (above) says why."""
+
+
 def _files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
@@ -41,7 +45,8 @@ def content_hash(paths: Iterable[Path] = TRAINING_INPUTS, config: Path | None = 
     digest = hashlib.sha256()
     inputs = list(paths) + ([config] if config else [])
     for file in _files(inputs):
-        digest.update(str(file.relative_to(ROOT)).encode())
+        name = file.relative_to(ROOT) if file.is_relative_to(ROOT) else file.name
+        digest.update(str(name).encode())
         digest.update(b"\0")
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
@@ -89,6 +94,8 @@ def ensure_model(
     ]
     print(f"[model] training {target.name} (inputs changed) ...", file=sys.stderr, flush=True)
     start = time.monotonic()
-    subprocess.run(cmd, cwd=ROOT, env=rasa_env(), check=True)
+    result = subprocess.run(cmd, cwd=ROOT, env=rasa_env(), check=False)
+    if result.returncode != 0:
+        raise ModelTrainingError(f"rasa train failed with exit code {result.returncode}")
     print(f"[model] trained in {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
     return target
