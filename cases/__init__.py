@@ -1,0 +1,1 @@
+"""Cases: escalations from the bot to caseworkers (one owner of case state: `cases.service`)."""

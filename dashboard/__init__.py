@@ -1,0 +1,1 @@
+"""Server-rendered caseworker dashboard (`dashboard.routes.router`, mounted by the gateway)."""

@@ -1,0 +1,63 @@
+"""Small units: the live broker, recipient configuration, texts, HTCDS table parsing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cases.htcds import parse_fields
+from cases.live import QUEUE_SIZE, Broker, sse
+from cases.recipients import RecipientConfigError, load_recipients
+from cases.texts import _load, caseworker_text, user_text
+from saphan.settings import Settings
+
+
+def test_broker_fans_out_and_a_slow_subscriber_never_blocks() -> None:
+    async def scenario() -> tuple[int, int, int]:
+        broker = Broker()
+        async with broker.subscribe() as slow, broker.subscribe() as fast:
+            for i in range(QUEUE_SIZE + 5):
+                broker.publish("message", n=i)
+                if i < 3:
+                    await fast.get()
+            return slow.qsize(), fast.qsize(), broker.subscribers
+
+    slow, fast, subscribers = asyncio.run(scenario())
+    assert slow == QUEUE_SIZE and fast == QUEUE_SIZE and subscribers == 2
+    assert sse({"kind": "case_created", "id": 1}).startswith("event: case_created\ndata: {")
+
+
+def test_recipients_are_validated() -> None:
+    good = Settings(caseworker_line_recipients='[{"channel": "officer", "user_id": "U1"}]')
+    assert [(r.channel, r.user_id, r.wide_only) for r in load_recipients(good)] == [
+        ("officer", "U1", False)]
+    assert load_recipients(Settings(caseworker_line_recipients="")) == []
+    for bad in ['{"channel": "x"}', '[{"channel": "officer"}]', "not json"]:
+        with pytest.raises(RecipientConfigError):
+            load_recipients(Settings(caseworker_line_recipients=bad))
+
+
+def test_user_texts_exist_in_thai_and_english() -> None:
+    for key in _load()["user"]:
+        assert user_text(key, "th") != user_text(key, "en")
+        assert user_text(key, "my") == user_text(key, "th")  # unknown language: Thai
+    text = caseworker_text("renotify", id=7, minutes=5, link="http://x/dashboard/cases/7")
+    assert "#7" in text and "http://x/dashboard/cases/7" in text
+
+
+def test_htcds_parser_reads_field_rows_and_picklists_only() -> None:
+    markdown = """
+| Status | Field Name Prefix | Field Name | Field Label | Field Type | Value Names (if picklist) |
+| --- | --- | --- | --- | --- | --- |
+| DRAFT | cas_ | Status | Status | Picklist | Active FollowUp |
+| DRAFT | org_ | Type | Type | Picklist | NGO<br/>LawEnforcement |
+
+| Field Name | Definition |
+|---|---|
+| MethodsOfControlOther | not a prefixed field table |
+"""
+    fields = parse_fields(markdown)
+    assert set(fields) == {"cas_Status", "org_Type"}
+    assert fields["cas_Status"].values == ("Active", "FollowUp")
+    assert fields["org_Type"].values == ("NGO", "LawEnforcement")

@@ -1,0 +1,15 @@
+"""Case fixtures: the real gateway app with a recording fake Rasa and the fake LINE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cases.testing import Gateway, running_gateway
+
+
+@pytest.fixture
+def gateway(app_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+    with running_gateway(monkeypatch, URGENT_RENOTIFY_AFTER_S="1") as gw:
+        yield gw

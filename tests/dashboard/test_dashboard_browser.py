@@ -1,0 +1,93 @@
+"""Headless Chromium drives the dashboard: log in, a new escalation appears without reload,
+claim, reply (fake LINE receives the push), user message shows live, send a service card,
+close; the user's next LINE message then reaches the bot again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dashboard_helpers import PASSWORD
+
+from cases import runtime, service
+from cases.accounts import add_caseworker
+from cases.testing import CHANNELS, Gateway, wait_for
+from gateway import users
+from referral_directory.bundled import load_bundled
+from saphan.db import get_engine
+from saphan.settings import get_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("install Debian's chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # phone size
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+
+
+def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page) -> None:  # type: ignore[no-untyped-def]
+    add_caseworker("alice", PASSWORD, "caseworker", "Alice")
+    load_bundled(get_engine())
+    secret = get_settings().secret_key.get_secret_value()
+    user = users.get_or_create("public", "Ubrowser", secret, language="en")
+
+    page.goto(f"{gateway.url}/dashboard")  # redirected to the login form
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{gateway.url}/dashboard")
+
+    case_id = gateway.create_case(conversation_id=user.conversation_id, priority="urgent",
+                                  province="Bangkok").json()["id"]
+    row = page.locator(f"#case-{case_id}")
+    row.wait_for()  # arrived over server-sent events, no reload
+    assert page.locator("#alert").is_visible()
+
+    row.locator("button.claim").click()
+    page.wait_for_url(f"{gateway.url}/dashboard/cases/{case_id}")
+    assert service.get_case(case_id).assignee_id is not None
+
+    page.fill("#reply-form textarea", "Hello, I am a caseworker. Are you safe?")
+    page.click("#reply-form button[type=submit]")
+    wait_for(lambda: ("push", {"type": "text", "text": "Hello, I am a caseworker. Are you safe?"})
+             in gateway.line.messages_to("Ubrowser"))
+
+    current = runtime.current()
+    assert current is not None
+    asyncio.run_coroutine_threadsafe(  # what the gateway's handoff hook does for a message
+        runtime.to_case(user.conversation_id, "Yes, I am at the bus station"),
+        current.loop).result(10)
+    page.locator("#transcript", has_text="Yes, I am at the bus station").wait_for()
+
+    page.locator("button.send-card").first.click()
+    wait_for(lambda: [m for _, m in gateway.line.messages_to("Ubrowser") if m["type"] == "flex"])
+
+    page.select_option("#close-form select[name=outcome]", "Closed")
+    page.fill("#close-form textarea[name=reason]", "User is safe and has the hotline numbers.")
+    page.click("#close-form button[type=submit]")
+    page.wait_for_url(f"{gateway.url}/dashboard")
+    assert page.locator(f"#case-{case_id}").count() == 0
+    assert service.get_case(case_id).status == "Closed"
+    wait_for(lambda: gateway.rasa.events_of(user.conversation_id) == ["pause", "resume"])
+
+    secret_of = {c["name"]: c["secret"] for c in CHANNELS}
+    event = gateway.line.text_event("Ubrowser", "thank you")
+    gateway.line.send_webhook(gateway.url, "public", secret_of["public"], [event])
+    wait_for(lambda: any(m.get("message") == "thank you" for m in gateway.rasa.messages),
+             timeout=20)
+    wait_for(lambda: ("reply", {"type": "text", "text": "bot: thank you"})
+             in gateway.line.messages_to("Ubrowser"), timeout=20)

@@ -1,0 +1,129 @@
+"""The caseworker flow over real HTTP: live queue (SSE), claim, reply and service card to the
+user on (fake) LINE, referral, notes, status, CSV export in HTCDS names, close and resume."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+
+import pytest
+from dashboard_helpers import PASSWORD, login
+
+from cases import service
+from cases.accounts import add_caseworker
+from cases.htcds import REFERENCE, case_fields, parse_fields
+from cases.live import broker
+from cases.testing import Gateway, wait_for
+from dashboard.i18n import I18N_DIR, UI_LANGUAGES, strings
+from gateway import users
+from referral_directory.bundled import load_bundled
+from saphan.db import get_engine
+from saphan.settings import get_settings
+
+
+@pytest.fixture
+def alice(app_env: str) -> int:
+    return add_caseworker("alice", PASSWORD, "caseworker", "Alice").id
+
+
+def line_user(line_user_id: str) -> users.User:
+    return users.get_or_create("public", line_user_id,
+                               get_settings().secret_key.get_secret_value())
+
+
+def test_new_case_arrives_on_the_event_stream(gateway: Gateway, alice: int) -> None:
+    client, _ = login(gateway, "alice")
+    received: list[dict] = []
+
+    def listen() -> None:
+        with client.stream("GET", "/dashboard/events") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line[6:]))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    wait_for(lambda: broker.subscribers)
+    case_id = gateway.create_case(priority="high").json()["id"]
+    listener.join(10)
+    assert received and received[0]["kind"] == "case_created"
+    assert received[0]["case"]["id"] == case_id and received[0]["case"]["priority"] == "high"
+
+
+def test_caseworker_handles_a_case_end_to_end(gateway: Gateway, alice: int) -> None:
+    load_bundled(get_engine())
+    user = line_user("Uvictim1")
+    case_id = gateway.create_case(conversation_id=user.conversation_id, province="Chiang Mai",
+                                  latitude=18.79, longitude=98.99,
+                                  screening={"indicators": "documents withheld"}).json()["id"]
+    client, token = login(gateway, "alice")
+    queue = client.get("/dashboard").text
+    assert f'id="case-{case_id}"' in queue
+    assert client.post(f"/dashboard/cases/{case_id}/claim", data={"csrf": token}).is_redirect
+    page = client.get(f"/dashboard/cases/{case_id}").text
+    assert "documents withheld" in page and "maps/search/?api=1&amp;query=18.79,98.99" in page
+    assert 'class="service"' in page  # suggested services from the directory
+
+    client.post(f"/dashboard/cases/{case_id}/reply", data={"csrf": token, "text": "I am here."})
+    pushed = wait_for(lambda: gateway.line.messages_to("Uvictim1"))
+    assert pushed[0] == ("push", {"type": "text", "text": "I am here."})
+
+    service_id = int(page.split('data-service-id="')[1].split('"')[0])
+    client.post(f"/dashboard/cases/{case_id}/services",
+                data={"csrf": token, "service_id": str(service_id)})
+    cards = wait_for(lambda: [m for _, m in gateway.line.messages_to("Uvictim1")
+                              if m["type"] == "flex"])
+    assert cards[0]["contents"]["type"] == "carousel"
+
+    client.post(f"/dashboard/cases/{case_id}/referrals", data={
+        "csrf": token, "service_name": "Shelter A", "organisation": "MSDHS",
+        "reason": "AdditionalServicesRequired", "details": "2 nights"})
+    client.post(f"/dashboard/cases/{case_id}/notes", data={"csrf": token, "body": "follow up"})
+    client.post(f"/dashboard/cases/{case_id}/status", data={"csrf": token, "value": "FollowUp"})
+    bad = client.post(f"/dashboard/cases/{case_id}/status", data={"csrf": token, "value": "X"})
+    assert bad.status_code == 422
+    assert [m.sender for m in service.transcript(case_id)] == ["caseworker", "caseworker"]
+
+    closed = client.post(f"/dashboard/cases/{case_id}/close", data={
+        "csrf": token, "outcome": "ClosedReferred", "reason": "referred to shelter"})
+    assert closed.status_code == 303
+    case = service.get_case(case_id)
+    assert case.status == "ClosedReferred" and not case.handoff_active
+    wait_for(lambda: gateway.rasa.events_of(user.conversation_id) == ["pause", "resume"])
+    last = wait_for(lambda: gateway.line.messages_to("Uvictim1")[2:])
+    assert "automatic assistant" in last[-1][1]["text"]
+    assert f'id="case-{case_id}"' not in client.get("/dashboard").text  # left the queue
+
+    export = client.get("/dashboard/export.csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert export.headers["content-type"].startswith("text/csv")
+    assert rows[0]["cas_Status"] == "ClosedReferred"
+    assert rows[0]["cas_ReferredOrganisation"] == "MSDHS"
+    assert rows[0]["cas_ReasonForOutgoingReferral"] == "AdditionalServicesRequired"
+    assert rows[0]["cas_ReasonForCaseClosure"] == "referred to shelter"
+
+
+def test_export_uses_htcds_names_parsed_from_the_reference(gateway: Gateway, alice: int) -> None:
+    gateway.create_case()
+    client, _ = login(gateway, "alice")
+    header = next(csv.reader(io.StringIO(client.get("/dashboard/export.csv").text)))
+    reference = parse_fields(REFERENCE.read_text(encoding="utf-8"))
+    htcds = [name for name in header if name.startswith("cas_")]
+    assert htcds and set(htcds) <= set(reference)
+    assert all(name.startswith(("cas_", "saphan_")) for name in header)
+    assert reference["cas_Status"].values == ("Active", "FollowUp", "Closed", "ClosedReferred")
+    assert case_fields()["cas_ReasonForOutgoingReferral"].type == "Picklist"
+
+
+def test_interface_is_thai_by_default_and_switches_to_english(gateway: Gateway,
+                                                              alice: int) -> None:
+    keys = [set(strings(lang)) for lang in UI_LANGUAGES]
+    assert keys[0] == keys[1] and len(list(I18N_DIR.glob("*.yml"))) == len(UI_LANGUAGES)
+    client, token = login(gateway, "alice")
+    assert strings("th")["queue"] in client.get("/dashboard").text
+    client.post("/dashboard/language", data={"csrf": token})
+    page = client.get("/dashboard").text
+    assert strings("en")["queue"] in page and 'name="viewport"' in page

@@ -1,0 +1,144 @@
+"""Dashboard security over real HTTP: every route needs a session, CSRF on every POST,
+session expiry, login rate limiting, argon2 hashes, the audit log."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from dashboard_helpers import PASSWORD, csrf_of, dashboard_routes, login
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from cases import audit, service
+from cases.accounts import AccountError, add_caseworker, authenticate
+from cases.models import Caseworker
+from cases.testing import Gateway
+from dashboard.auth import LOGIN_PATH, SESSION_COOKIE, limiter
+from gateway.app import create_app
+from saphan.db import session_scope
+from saphan.settings import get_settings
+
+PUBLIC = {("GET", LOGIN_PATH), ("POST", LOGIN_PATH)}
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter() -> None:
+    limiter.clear(list(limiter._failures))
+
+
+@pytest.fixture
+def alice(app_env: str) -> Caseworker:
+    return add_caseworker("alice", PASSWORD, "caseworker", "Alice")
+
+
+def urls(gateway: Gateway, case_id: int) -> list[tuple[str, str]]:
+    routes = [r for r in dashboard_routes(create_app()) if r not in PUBLIC]
+    assert len(routes) >= 15, routes
+    return [(m, gateway.url + p.replace("{case_id}", str(case_id))) for m, p in routes]
+
+
+def test_every_dashboard_route_refuses_requests_without_a_valid_session(
+        gateway: Gateway, alice: Caseworker) -> None:
+    case_id = gateway.create_case().json()["id"]
+    forged = URLSafeTimedSerializer("not-the-key", salt="session").dumps(
+        {"uid": alice.id, "csrf": "x", "lang": "en"})
+    for method, url in urls(gateway, case_id):
+        for cookies in ({}, {SESSION_COOKIE: forged}, {SESSION_COOKIE: "garbage"}):
+            with httpx.Client(cookies=cookies, timeout=10) as client:
+                response = client.request(method, url, data={"csrf": "x", "text": "hi"},
+                                          headers={"Accept": "text/html"})
+            assert response.status_code in (401, 303), (method, url, response.status_code)
+            if response.status_code == 303:
+                assert response.headers["location"] == LOGIN_PATH
+    assert service.transcript(case_id) == []  # nothing was changed
+    assert service.get_case(case_id).assignee_id is None
+
+
+def test_expired_session_is_refused(gateway: Gateway, alice: Caseworker) -> None:
+    class Past(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - get_settings().dashboard_session_max_age_s - 5
+
+    key = get_settings().secret_key.get_secret_value()
+    old = URLSafeTimedSerializer(key, salt="session", signer=Past).dumps(
+        {"uid": alice.id, "csrf": "x", "lang": "en"})
+    fresh = URLSafeTimedSerializer(key, salt="session").dumps(
+        {"uid": alice.id, "csrf": "x", "lang": "en"})
+    with httpx.Client(base_url=gateway.url, timeout=10) as client:
+        assert client.get("/dashboard", cookies={SESSION_COOKIE: old}).status_code == 401
+        assert client.get("/dashboard", cookies={SESSION_COOKIE: fresh}).status_code == 200
+
+
+def test_posts_without_the_csrf_token_are_refused(gateway: Gateway, alice: Caseworker) -> None:
+    case_id = gateway.create_case().json()["id"]
+    client, token = login(gateway, "alice")
+    assert client.post(f"/dashboard/cases/{case_id}/claim").status_code == 403
+    assert client.post(f"/dashboard/cases/{case_id}/claim",
+                       data={"csrf": token + "x"}).status_code == 403
+    assert service.get_case(case_id).assignee_id is None
+    assert client.post(f"/dashboard/cases/{case_id}/claim",
+                       data={"csrf": token}).status_code == 303
+    assert service.get_case(case_id).assignee_id == alice.id
+    page = client.get("/dashboard/login")  # the login form needs its own token too
+    refused = client.post("/dashboard/login", data={"username": "alice", "password": PASSWORD})
+    assert page.status_code == 200 and refused.status_code == 403
+
+
+def test_caseworker_actions_are_in_the_audit_log(gateway: Gateway, alice: Caseworker) -> None:
+    case_id = gateway.create_case().json()["id"]
+    client, token = login(gateway, "alice")
+    client.get(f"/dashboard/cases/{case_id}")
+    client.post(f"/dashboard/cases/{case_id}/claim", data={"csrf": token})
+    client.post(f"/dashboard/cases/{case_id}/notes", data={"csrf": token, "body": "called"})
+    log = [(e.username, e.action, e.case_id) for e in audit.entries()]
+    assert ("alice", "login", None) in log
+    assert [(u, a) for u, a, c in log if c == case_id] == [
+        ("alice", "view"), ("alice", "claim"), ("alice", "note")]
+    assert all("called" not in (e.detail or "") for e in audit.entries())  # no content
+
+
+def test_login_is_rate_limited_and_failures_audited(gateway: Gateway, alice: Caseworker) -> None:
+    client = gateway.client()
+    limit = get_settings().login_max_failures
+    for _ in range(limit):
+        token = csrf_of(client.get("/dashboard/login").text)
+        wrong = client.post("/dashboard/login", data={"username": "alice", "password": "nope",
+                                                      "csrf": token})
+        assert wrong.status_code == 401
+    token = csrf_of(client.get("/dashboard/login").text)
+    blocked = client.post("/dashboard/login", data={"username": "alice", "password": PASSWORD,
+                                                    "csrf": token})
+    assert blocked.status_code == 429 and SESSION_COOKIE not in blocked.cookies
+    assert [e.action for e in audit.entries()].count("login_failed") == limit
+
+
+def test_passwords_are_stored_as_argon2_hashes(app_env: str) -> None:
+    add_caseworker("admin1", PASSWORD, "admin")
+    with session_scope() as session:
+        stored = session.query(Caseworker).one().password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert authenticate("ADMIN1", PASSWORD) is not None
+    assert authenticate("admin1", PASSWORD + "x") is None
+    assert authenticate("nobody", PASSWORD) is None
+    for bad in [("admin1", PASSWORD, "admin"), ("x y", PASSWORD, "admin"),
+                ("short", "123", "admin"), ("boss", PASSWORD, "root")]:
+        with pytest.raises(AccountError):
+            add_caseworker(*bad)
+
+
+def test_only_an_admin_or_the_assignee_can_reassign(gateway: Gateway, alice: Caseworker) -> None:
+    bob = add_caseworker("bob", PASSWORD, "caseworker")
+    add_caseworker("boss", PASSWORD, "admin")
+    case_id = gateway.create_case().json()["id"]
+    service.claim(case_id, alice.id)
+    bob_client, bob_token = login(gateway, "bob")
+    taken = bob_client.post(f"/dashboard/cases/{case_id}/assign",
+                            data={"csrf": bob_token, "caseworker_id": str(bob.id)})
+    assert taken.status_code == 403 and service.get_case(case_id).assignee_id == alice.id
+    boss_client, boss_token = login(gateway, "boss")
+    moved = boss_client.post(f"/dashboard/cases/{case_id}/assign",
+                             data={"csrf": boss_token, "caseworker_id": str(bob.id)})
+    assert moved.status_code == 303 and service.get_case(case_id).assignee_id == bob.id
+    assert ("boss", "assign", case_id) in [(e.username, e.action, e.case_id)
+                                           for e in audit.entries()]
