@@ -1,0 +1,122 @@
+"""Writing validated records to the database and reading them back (import/export core)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from referral_directory.models import Organisation, Service
+from referral_directory.records import ServiceRecord
+
+_SERVICE_FIELDS = (
+    *("name_en", "name_th", "description_en", "description_th", "address", "province"),
+    *("district", "latitude", "longitude", "national", "phones", "line_id", "website"),
+    *("email", "opening_hours", "is_24h", "languages", "cost_notes", "eligibility_notes"),
+    *("source", "confidence", "last_verified", "sample"),
+)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def _organisation_ids(session: Session, records: list[ServiceRecord]) -> dict[str, int]:
+    wanted: dict[str, ServiceRecord] = {}
+    for r in records:
+        if r.organisation_id and (r.organisation_id not in wanted or r.organisation_name_en):
+            wanted[r.organisation_id] = r
+    existing = (
+        {
+            o.external_id: o
+            for o in session.scalars(
+                select(Organisation).where(Organisation.external_id.in_(list(wanted)))
+            )
+        }
+        if wanted
+        else {}
+    )
+    for ext_id, r in wanted.items():
+        org = existing.get(ext_id)
+        name_en = r.organisation_name_en or (org.name_en if org else ext_id)
+        if org is None:
+            org = Organisation(external_id=ext_id, name_en=name_en, name_th=r.organisation_name_th)
+            session.add(org)
+            existing[ext_id] = org
+        elif r.organisation_name_en:
+            org.name_en, org.name_th = r.organisation_name_en, r.organisation_name_th
+    session.flush()
+    return {ext_id: org.id for ext_id, org in existing.items()}
+
+
+def _row(record: ServiceRecord, org_ids: dict[str, int]) -> dict[str, object]:
+    row: dict[str, object] = {f: getattr(record, f) for f in _SERVICE_FIELDS}
+    row["service_type"] = record.type
+    row["organisation_id"] = org_ids.get(record.organisation_id or "")
+    return row
+
+
+def upsert_records(
+    session: Session, records: list[ServiceRecord], chunk: int = 2000
+) -> ImportReport:
+    """Create or update services by external id inside the caller's transaction."""
+    org_ids = _organisation_ids(session, records)
+    columns = ["external_id", "service_type", "organisation_id", *_SERVICE_FIELDS]
+    created = updated = unchanged = 0
+    for start in range(0, len(records), chunk):
+        part = records[start : start + chunk]
+        current = {
+            row.external_id: row
+            for row in session.execute(
+                select(Service.id, *[getattr(Service, c) for c in columns]).where(
+                    Service.external_id.in_([r.id for r in part])
+                )
+            )
+        }
+        inserts, updates = [], []
+        for record in part:
+            row = {"external_id": record.id, **_row(record, org_ids)}
+            old = current.get(record.id)
+            if old is None:
+                inserts.append(row)
+            elif any(getattr(old, c) != row[c] for c in columns):
+                updates.append({"id": old.id, **row})
+            else:
+                unchanged += 1
+        if inserts:
+            session.execute(insert(Service), inserts)
+        if updates:
+            session.execute(update(Service), updates)
+        created += len(inserts)
+        updated += len(updates)
+    session.flush()
+    return ImportReport(created, updated, unchanged)
+
+
+def to_record(service: Service) -> ServiceRecord:
+    """A stored service as a record (for export and the API)."""
+    org = service.organisation
+    return ServiceRecord.model_validate(
+        {
+            "id": service.external_id,
+            "type": service.service_type,
+            "organisation_id": org.external_id if org else None,
+            "organisation_name_en": org.name_en if org else None,
+            "organisation_name_th": org.name_th if org else None,
+            **{f: getattr(service, f) for f in _SERVICE_FIELDS},
+        }
+    )
+
+
+def all_records(session: Session) -> list[ServiceRecord]:
+    """Every service in external-id order."""
+    stmt = select(Service).order_by(Service.external_id)
+    return [to_record(s) for s in session.scalars(stmt)]
