@@ -1,0 +1,133 @@
+"""Welcome, language choice, menu, fallbacks and small talk (texts from `content/texts`)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import LANGUAGE_CHOICES, MENU, buttons, say, show_menu, user_language
+from actions.escalation import open_case
+from content.texts import LANGUAGES, SHORT_LANGUAGES, text
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class ActionShowMenu(Action):
+    """Language choice and the main menu in one message (LINE shows only the last message's
+    quick replies): 5 languages + 4 menu items."""
+
+    def name(self) -> str:
+        return "action_show_menu"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        choices = [{"title": label, "payload": f'/change_language{{"language":"{code}"}}'}
+                   for label, code in LANGUAGE_CHOICES]
+        body = f"{text('menu_prompt', language)}\n{text('choose_language', language)}"
+        dispatcher.utter_message(text=body, buttons=[*buttons(language, *MENU), *choices])
+        return []
+
+
+class ActionSetLanguage(Action):
+    """Remember the chosen language (entity `language`) and confirm in it; Myanmar, Khmer and
+    Lao also open a case for a caseworker with an interpreter (the bot has only short texts)."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        chosen = next(tracker.get_latest_entity_values("language"), None)
+        language = chosen if chosen in LANGUAGES else user_language(tracker)
+        if language in SHORT_LANGUAGES:
+            case = await open_case(tracker, priority="high", source="request", language=language,
+                                   summary=f"Chose language '{language}': needs an interpreter")
+            say(dispatcher, "language_set" if case else "case_failed", language)
+            say(dispatcher, "emergency", language)
+        else:
+            say(dispatcher, "language_set", language)
+            show_menu(dispatcher, language)
+        return [SlotSet("language", language)]
+
+
+class TextAction(Action, ABC):
+    """Sends one text by key (and the main menu or a 'talk to a person' button)."""
+
+    key: str
+    with_menu: bool = False
+    offer_person: bool = False
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        if self.with_menu:
+            show_menu(dispatcher, language, self.key)
+        else:
+            extra = buttons(language, ("btn_person", "/request_human")) if self.offer_person else []
+            say(dispatcher, self.key, language, extra)
+        return []
+
+
+class ActionBotChallenge(TextAction):
+    key, offer_person = "bot_challenge", True
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+
+class ActionOutOfScope(TextAction):
+    key, with_menu = "out_of_scope", True
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+
+class ActionGoodbye(TextAction):
+    key = "goodbye"
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+
+class ActionThanks(TextAction):
+    key, with_menu = "thanks", True
+
+    def name(self) -> str:
+        return "action_thanks"
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row fell below the NLU threshold."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != FALLBACK_INTENT:
+            break
+        count += 1
+    return count
+
+
+class ActionFallback(Action):
+    """Low confidence: a rephrase hint and the menu; the second in a row offers a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        if fallbacks_in_a_row(tracker) >= 2:
+            say(dispatcher, "fallback_person", language,
+                buttons(language, ("btn_person", "/request_human"), MENU[0]))
+        else:
+            show_menu(dispatcher, language, "fallback")
+        return []

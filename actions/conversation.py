@@ -1,0 +1,71 @@
+"""Helpers shared by the migrant-conversation actions: user language, texts, menu buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from content.texts import DEFAULT_LANGUAGE, LANGUAGES, text
+
+#: Main menu: (text key of the label, payload).
+MENU: tuple[tuple[str, str], ...] = (
+    ("btn_find_help", "/find_service"),
+    ("btn_rights", "/ask_rights"),
+    ("btn_person", "/request_human"),
+    ("btn_emergency", "/emergency"),
+)
+#: Language choice buttons: (label in its own script, language code).
+LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("ไทย", "th"), ("English", "en"), ("မြန်မာ", "my"), ("ខ្មែរ", "km"), ("ລາວ", "lo"),
+)
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Metadata the gateway sent with the latest user message (channel, language, location)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
+
+
+def user_language(tracker: Tracker) -> str:
+    """Language to answer in: the script of the latest typed message or the latest language
+    chosen with a button (whichever is more recent), else the gateway's language for this
+    user, else Thai. Button payloads ("/affirm") say nothing about the language."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "language" \
+                and event.get("value") in LANGUAGES:
+            return str(event["value"])
+        if event.get("event") == "user" and not str(event.get("text") or "").startswith("/"):
+            detected = (event.get("parse_data") or {}).get("language")
+            if detected in LANGUAGES:
+                return str(detected)
+    chosen = next(tracker.get_latest_entity_values("language"), None)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    gateway = latest_metadata(tracker).get("language")
+    return str(gateway) if gateway in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def buttons(language: str, *items: tuple[str, str]) -> list[dict[str, str]]:
+    """Rasa buttons from (text key, payload) pairs."""
+    return [{"title": text(key, language), "payload": payload} for key, payload in items]
+
+
+def yes_no(language: str, with_dont_know: bool = False) -> list[dict[str, str]]:
+    items = [("btn_yes", "/affirm"), ("btn_no", "/deny")]
+    if with_dont_know:
+        items.append(("btn_dont_know", "/dont_know"))
+    return buttons(language, *items)
+
+
+def say(dispatcher: CollectingDispatcher, key: str, language: str,
+        button_list: list[dict[str, str]] | None = None, **values: object) -> None:
+    """Send the text `key` in `language`, optionally with quick-reply buttons."""
+    dispatcher.utter_message(text=text(key, language, **values), buttons=button_list or [])
+
+
+def show_menu(dispatcher: CollectingDispatcher, language: str, key: str = "menu_prompt") -> None:
+    say(dispatcher, key, language, buttons(language, *MENU))

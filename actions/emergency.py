@@ -1,0 +1,80 @@
+"""Emergency: the numbers with call buttons, "can you talk safely now?", an urgent case."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import say, user_language, yes_no
+from actions.escalation import open_case
+from content.texts import text
+from referral_directory.bundled import DATA_DIR
+
+#: The directory entries (referral_directory/data/hotlines.yaml) shown in an emergency.
+EMERGENCY_HOTLINES = ("hotline-191", "hotline-1300")
+
+
+@lru_cache
+def emergency_hotlines() -> tuple[dict[str, Any], ...]:
+    """191 and 1300 as the directory ships them (numbers and names have a source there)."""
+    data = yaml.safe_load((DATA_DIR / "hotlines.yaml").read_text(encoding="utf-8"))
+    by_id = {entry["id"]: entry for entry in data["services"]}
+    return tuple(by_id[hotline_id] for hotline_id in EMERGENCY_HOTLINES)
+
+
+def hotline_cards(language: str) -> dict[str, Any]:
+    """The gateway's service-card payload for the emergency numbers (call buttons)."""
+    services = []
+    for entry in emergency_hotlines():
+        name = entry["name_th"] if language == "th" else entry["name_en"]
+        services.append({"name": name, "phone": entry["phones"][0]})
+    numbers = ", ".join(entry["phones"][0] for entry in emergency_hotlines())
+    return {"services": services, "alt_text": text("emergency_alt", language, numbers=numbers)}
+
+
+async def emergency_response(dispatcher: CollectingDispatcher, tracker: Tracker,
+                             summary: str, screening: dict[str, Any] | None = None) -> None:
+    """Numbers, call buttons, an urgent case, then "can you talk safely now?"."""
+    language = user_language(tracker)
+    say(dispatcher, "emergency", language)
+    dispatcher.utter_message(json_message=hotline_cards(language))
+    case = await open_case(tracker, priority="urgent", source="emergency", language=language,
+                           summary=summary, screening=screening)
+    if case is not None:
+        say(dispatcher, "emergency_case", language)
+    say(dispatcher, "ask_safe_now", language, yes_no(language))
+
+
+class ActionEmergency(Action):
+    """The emergency flow; never waits for anything else."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        keyword = (tracker.latest_message.get("safety_net") or {}).get("keyword")
+        summary = "Emergency from the chat" + (" (safety-net keyword)" if keyword else "")
+        await emergency_response(dispatcher, tracker, summary)
+        return []
+
+
+def safe_to_talk_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Answer to "can you talk safely now?" (affirm → tell us more; else → stay safe)."""
+    language = user_language(tracker)
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    say(dispatcher, "safe_yes" if intent == "affirm" else "safe_no", language)
+
+
+class ActionEmergencyFollowup(Action):
+    def name(self) -> str:
+        return "action_emergency_followup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        safe_to_talk_reply(dispatcher, tracker)
+        return []

@@ -1,0 +1,146 @@
+"""Find a service: a form asking only for what is missing (service type; province or a shared
+location), then the directory search shown as service cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import MENU, buttons, say, user_language
+from actions.emergency import hotline_cards
+from actions.escalation import shared_location
+from content.texts import text
+from referral_directory.search import SearchResult, ServiceQuery, search_services
+from referral_directory.vocab import SERVICE_TYPES
+from saphan.db import session_scope
+
+FORM = "find_service_form"
+#: Slots this flow fills; cleared after each search so the next search starts fresh.
+FLOW_SLOTS = ("service_type", "province", "location")
+RESULTS_SHOWN = 10  # + 2 national hotlines when widened: within LINE's 12 bubbles
+#: Service types offered as buttons when the user has not said which help they need.
+ASKED_TYPES = ("shelter", "labour_complaint", "legal_aid", "medical", "embassy", "interpreter",
+               "repatriation", "hotline")
+
+
+class ValidateFindServiceForm(FormValidationAction):
+    """Where = a province or a shared location: whichever is known, the other is not asked."""
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        unused = "province" if tracker.get_slot("location") else "location"
+        return [slot for slot in domain_slots if slot != unused]
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[dict[str, Any]]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        location = shared_location(tracker, since_action="action_search_services")
+        if location and not tracker.get_slot("location"):
+            point = {"latitude": location["latitude"], "longitude": location["longitude"]}
+            tracker.slots["location"] = point
+            events.append(SlotSet("location", point))
+        return events
+
+    def validate_service_type(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return {"service_type": value if value in SERVICE_TYPES else None}
+
+
+class ActionAskServiceType(Action):
+    def name(self) -> str:
+        return "action_ask_service_type"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        choices = [(f"type_{kind}", f'/inform{{"service_type":"{kind}"}}') for kind in ASKED_TYPES]
+        say(dispatcher, "ask_service_type", language, buttons(language, *choices))
+        return []
+
+
+class ActionAskProvince(Action):
+    def name(self) -> str:
+        return "action_ask_province"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        say(dispatcher, "ask_place", user_language(tracker))
+        return []
+
+
+def service_card(hit: Any, language: str) -> dict[str, Any]:
+    """One directory hit in the gateway's service-card shape (gateway/line_messages.py)."""
+    service = hit.service
+    name = (service.name_th if language == "th" and service.name_th else service.name_en)
+    if service.sample:
+        name = f"{text('sample_label', language)} {name}"
+    org = service.organisation
+    org_name = (org.name_th if language == "th" and org.name_th else org.name_en) if org else None
+    card: dict[str, Any] = {
+        "name": name,
+        "organisation": " · ".join(p for p in (text(f"type_{service.service_type}", language),
+                                               org_name) if p),
+        "address": ", ".join(p for p in (service.address, service.province) if p) or None,
+        "hours": text("open_24h", language) if service.is_24h
+        else text("hours", language, hours=service.opening_hours) if service.opening_hours
+        else None,
+        "languages": text("languages", language, languages=", ".join(service.languages))
+        if service.languages else None,
+        "distance": text("distance", language, km=f"{hit.distance_km:.1f}")
+        if hit.distance_km is not None else None,
+        "phone": service.phones[0] if service.phones else None,
+        "latitude": service.latitude,
+        "longitude": service.longitude,
+    }
+    return {key: value for key, value in card.items() if value is not None}
+
+
+def results_heading(result: SearchResult, language: str, province: str | None) -> str:
+    if result.scope == "local":
+        return text("results_local", language, count=len(result.hits))
+    if result.scope == "neighbours":
+        return text("results_neighbours", language, count=len(result.hits),
+                    province=province or "")
+    if result.scope == "national":
+        return text("results_national", language)
+    return text("results_none", language)
+
+
+class ActionSearchServices(Action):
+    """Search the directory with the form's slots and show the results as cards."""
+
+    def name(self) -> str:
+        return "action_search_services"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        location = tracker.get_slot("location") or {}
+        province = tracker.get_slot("province")
+        query = ServiceQuery(
+            service_type=tracker.get_slot("service_type"),
+            province=None if location else province,
+            latitude=location.get("latitude"), longitude=location.get("longitude"),
+            limit=RESULTS_SHOWN,
+        )
+        with session_scope() as session:
+            result = search_services(session, query)
+            cards = [service_card(hit, language) for hit in result.hits]
+        if result.scope != "local":  # widened: the national hotlines too
+            cards += hotline_cards(language)["services"]
+        person = buttons(language, ("btn_person", "/request_human"), MENU[3])
+        if cards:
+            dispatcher.utter_message(text=results_heading(result, language, province))
+            dispatcher.utter_message(json_message={"services": cards,
+                                                   "alt_text": text("results_alt", language)})
+            say(dispatcher, "menu_prompt", language, person)
+        else:
+            say(dispatcher, "results_none", language, person)
+        return [SlotSet(slot, None) for slot in FLOW_SLOTS]

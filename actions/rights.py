@@ -1,0 +1,41 @@
+"""Know your rights: answers from `content/rights.yml` with their legal source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import buttons, say, user_language
+from content.rights import find_topic
+from content.texts import text
+
+RIGHTS_LANGUAGES = ("th", "en")
+
+
+class ActionAnswerRights(Action):
+    """The matching answer + source + review date; unknown topic → the topics and a person."""
+
+    def name(self) -> str:
+        return "action_answer_rights"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        answer_language = language if language in RIGHTS_LANGUAGES else "en"
+        person = buttons(language, ("btn_person", "/request_human"))
+        question = str(tracker.latest_message.get("text") or "")
+        topic = None if question.startswith("/") else find_topic(question)
+        if topic is None:
+            if not question.startswith("/"):
+                say(dispatcher, "rights_unknown", language)
+            say(dispatcher, "rights_topics", language, person)
+            return []
+        parts = [topic.answer[answer_language],
+                 text("rights_source", language, source=topic.source,
+                      reviewed=topic.last_reviewed)]
+        if not topic.verified:
+            parts.append(text("rights_unverified", language))
+        dispatcher.utter_message(text="\n\n".join(parts), buttons=person)
+        return []

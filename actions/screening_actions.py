@@ -1,0 +1,357 @@
+"""Officer screening in Rasa: enrollment, the screening form, result with NRM next steps and
+directory options, one-tap referral to a caseworker.
+
+Screening runs only on `officer` channels (gateway metadata `audience`) and only for enrolled
+officers. The session (`screening.session`) lives as JSON in the slot `screening_state`, so
+a paused or interrupted screening resumes with `start_screening`. Every officer reply inside
+the form lands in `screening_reply` and is handled by `validate_screening_form`.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import latest_metadata, user_language
+from actions.screening_results import refer_screening, send_outcome
+from screening.adaptive import AdaptivePlanner
+from screening.bot_texts import default_bot_texts
+from screening.enrollment import EnrollmentError, active_officer, redeem_code
+from screening.loader import default_screening
+from screening.next_steps import next_steps_for
+from screening.session import PERSON_LANGUAGES, ScreeningSession, SessionError, SessionState
+
+log = logging.getLogger("saphan.actions.screening")
+
+FORM = "screening_form"
+ENROLL_FORM = "screening_enroll_form"
+STATE = "screening_state"
+REPLY = "screening_reply"
+CODE = "screening_code"
+RECORD = "screening_record"
+LANG = "screening_lang"
+PERSON_PREFIX = "person:"
+MAX_BUTTONS = 13  # LINE quick-reply limit
+CANCEL_CONFIDENCE = 0.9  # a typed reply NLU reads as `cancel` this surely cancels
+
+
+@cache
+def planner() -> AdaptivePlanner:
+    return AdaptivePlanner(default_screening())
+
+
+def officer_language(tracker: Tracker) -> str:
+    """Officers use Thai or English: English for any language but Thai."""
+    return "th" if user_language(tracker) == "th" else "en"
+
+
+def on_officer_channel(tracker: Tracker) -> bool:
+    return latest_metadata(tracker).get("audience") == "officer"
+
+
+def tell(dispatcher: CollectingDispatcher, key: str, lang: str,
+        buttons: list[dict[str, str]] | None = None, **values: object) -> None:
+    dispatcher.utter_message(text=default_bot_texts().get(key, lang, **values),
+                             buttons=buttons or [])
+
+
+def button(key: str, lang: str, payload: str) -> dict[str, str]:
+    return {"title": default_bot_texts().get(key, lang), "payload": payload}
+
+
+def current_session(tracker: Tracker) -> ScreeningSession | None:
+    """The active session stored in the slot (written by these actions), else None."""
+    raw = tracker.get_slot(STATE)
+    if not raw:
+        return None
+    try:
+        state = SessionState.model_validate_json(raw)
+    except ValueError:
+        return None
+    if state.status != "active":
+        return None
+    return ScreeningSession(default_screening(), planner(), state)
+
+
+def send_prompt(dispatcher: CollectingDispatcher, session: ScreeningSession) -> None:
+    """The current question with quick replies: answers, back, pause, cancel, for the person."""
+    prompt = session.prompt()
+    if prompt is None:
+        return
+    lang = session.state.officer_lang
+    text = default_bot_texts().get("question", lang, number=prompt.number, text=prompt.text)
+    if not prompt.options:
+        text = f"{text}\n{default_bot_texts().get('type_answer', lang)}"
+    buttons = [{"title": label, "payload": answer_id} for answer_id, label in prompt.options]
+    if session.state.history:
+        buttons.append(button("btn_back", lang, "back"))
+    buttons += [button("btn_pause", lang, "pause"), button("btn_cancel", lang, "/cancel"),
+                button("btn_person", lang, "person")]
+    dispatcher.utter_message(text=text, buttons=buttons[:MAX_BUTTONS])
+
+
+def send_person_text(dispatcher: CollectingDispatcher, session: ScreeningSession) -> None:
+    """The plain-language question for the person, with buttons for the other languages."""
+    texts = default_bot_texts()
+    lang = session.state.officer_lang
+    shown = session.person_text()
+    label = shown.lang + (f", {texts.get('draft_translation', lang)}" if shown.needs_review else "")
+    others = [{"title": code, "payload": f"{PERSON_PREFIX}{code}"}
+              for code in PERSON_LANGUAGES if code != shown.lang]
+    dispatcher.utter_message(
+        text=f"{texts.get('for_person', lang, language=label)}\n{shown.text}", buttons=others
+    )
+
+
+def begin(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list[dict[str, Any]]:
+    """Resume the stored screening if there is one, else start a new one; run the form."""
+    data = default_screening()
+    raw = tracker.get_slot(STATE)
+    session = None
+    if raw:
+        try:
+            state = SessionState.model_validate_json(raw)
+            state.status = "paused"  # an interrupted (active) screening resumes the same way
+            session = ScreeningSession.resume(data, planner(), state.model_dump_json())
+            tell(dispatcher, "resumed", lang)
+        except SessionError as exc:
+            tell(dispatcher, "cannot_resume", lang, reason=str(exc))
+        except ValueError:  # not even a session state
+            reason = default_bot_texts().get("damaged_state", lang)
+            tell(dispatcher, "cannot_resume", lang, reason=reason)
+    if session is None:
+        session = ScreeningSession.start(data, planner(), officer_lang=lang)  # type: ignore[arg-type]
+        tell(dispatcher, "started", lang, version=data.questionnaire.version)
+    return [SlotSet(STATE, session.state.model_dump_json()), SlotSet(REPLY, None),
+            FollowupAction(FORM)]
+
+
+class ActionScreeningStart(Action):
+    """`start_screening`: refuse off officer channels, enrol unknown officers, else begin."""
+
+    def name(self) -> str:
+        return "action_screening_start"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        lang = officer_language(tracker)
+        if not on_officer_channel(tracker):
+            tell(dispatcher, "public_channel", lang)
+            return []
+        if active_officer(tracker.sender_id) is None:
+            return [SlotSet(LANG, lang), SlotSet(CODE, None), FollowupAction(ENROLL_FORM)]
+        return [SlotSet(LANG, lang), *begin(dispatcher, tracker, lang)]
+
+
+def screening_language(tracker: Tracker) -> str:
+    """The language fixed when the officer asked to screen (a code looks English)."""
+    lang = tracker.get_slot(LANG)
+    return lang if lang in ("th", "en") else officer_language(tracker)
+
+
+class ActionAskScreeningCode(Action):
+    def name(self) -> str:
+        return "action_ask_screening_code"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        lang = screening_language(tracker)
+        tell(dispatcher, "ask_code", lang, [button("btn_cancel", lang, "/cancel")])
+        return []
+
+
+class ValidateScreeningEnrollForm(FormValidationAction):
+    """Redeem the code the officer sent; the slot keeps only 'enrolled' or 'invalid'."""
+
+    def name(self) -> str:
+        return "validate_screening_enroll_form"
+
+    def validate_screening_code(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        if value is None:  # the slot was only cleared
+            return {CODE: None}
+        if not on_officer_channel(tracker):
+            return {CODE: "invalid"}
+        try:
+            officer = redeem_code(tracker.sender_id, str(value or ""))
+        except EnrollmentError as exc:
+            log.info("enrollment refused for %s…: %s", tracker.sender_id[:8], exc)
+            return {CODE: "invalid"}
+        log.info("officer %s enrolled (%s)", officer.id, officer.agency)
+        return {CODE: "enrolled"}
+
+
+class ActionScreeningAfterCode(Action):
+    """After the enrollment form: begin the screening, or refuse politely."""
+
+    def name(self) -> str:
+        return "action_screening_after_code"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        lang = screening_language(tracker)
+        officer = active_officer(tracker.sender_id)
+        if officer is None or not on_officer_channel(tracker):
+            tell(dispatcher, "bad_code", lang)
+            return [SlotSet(CODE, None)]
+        tell(dispatcher, "enrolled", lang, role=officer.role, agency=officer.agency)
+        return [SlotSet(CODE, None), *begin(dispatcher, tracker, lang)]
+
+
+def wants_cancel(tracker: Tracker, session: ScreeningSession, text: str) -> bool:
+    """A typed reply NLU reads as `cancel` with high confidence that is not an answer option."""
+    intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") != "cancel" or float(intent.get("confidence") or 0) < CANCEL_CONFIDENCE:
+        return False
+    prompt = session.prompt()
+    options = prompt.options if prompt else ()
+    wanted = text.casefold()
+    return not any(wanted in (a.casefold(), label.casefold()) for a, label in options)
+
+
+class ValidateScreeningForm(FormValidationAction):
+    """Apply one officer reply: an answer, back, pause, or the person's text."""
+
+    def name(self) -> str:
+        return "validate_screening_form"
+
+    def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        if value is None:  # the slot was only cleared
+            return {REPLY: None}
+        session = current_session(tracker)
+        if session is None or not on_officer_channel(tracker):
+            return {REPLY: "done"}
+        text = str(value or "").strip()
+        lang = session.state.officer_lang
+        command = default_bot_texts().commands.command(text)
+        try:
+            if text.startswith(PERSON_PREFIX):
+                session.set_person_language(text[len(PERSON_PREFIX):])
+                send_person_text(dispatcher, session)
+            elif command == "person":
+                send_person_text(dispatcher, session)
+            elif command == "cancel" or wants_cancel(tracker, session, text):
+                session.cancel()
+                return {REPLY: "cancelled", STATE: session.state.model_dump_json()}
+            elif command == "pause":
+                return {REPLY: "paused", STATE: session.pause()}
+            elif command == "back":
+                if session.state.history:
+                    session.back()
+                else:
+                    tell(dispatcher, "nothing_back", lang)
+            else:
+                session.answer(text)
+        except SessionError as exc:
+            tell(dispatcher, "invalid_answer", lang, reason=str(exc))
+        state = session.state.model_dump_json()
+        return {REPLY: "done" if session.is_done else None, STATE: state}
+
+
+class ActionAskScreeningReply(Action):
+    def name(self) -> str:
+        return "action_ask_screening_reply"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        session = current_session(tracker)
+        if session is not None:
+            send_prompt(dispatcher, session)
+        return []
+
+
+class ActionScreeningFinish(Action):
+    """After the form: paused → say how to resume; complete → record, result, next steps."""
+
+    def name(self) -> str:
+        return "action_screening_finish"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        raw = tracker.get_slot(STATE)
+        state = SessionState.model_validate_json(raw) if raw else None
+        lang = state.officer_lang if state else officer_language(tracker)
+        if state is not None and state.status == "paused":
+            tell(dispatcher, "paused", lang)
+            return [SlotSet(REPLY, None)]
+        if state is not None and state.status == "cancelled":
+            tell(dispatcher, "cancelled", lang)
+            return [SlotSet(STATE, None), SlotSet(REPLY, None)]
+        session = current_session(tracker)
+        officer = active_officer(tracker.sender_id)
+        if session is None or not session.is_done or officer is None:
+            tell(dispatcher, "not_enrolled", lang)
+            return [SlotSet(STATE, None), SlotSet(REPLY, None)]
+        record_id = send_outcome(dispatcher, session, officer)
+        tell(dispatcher, "ask_refer", lang, [button("btn_refer", lang, "/affirm"),
+                                            button("btn_no_refer", lang, "/deny")])
+        return [SlotSet(STATE, None), SlotSet(REPLY, None), SlotSet(RECORD, record_id)]
+
+
+class ActionScreeningRefer(Action):
+    """One tap: a case for caseworkers with the whole screening."""
+
+    def name(self) -> str:
+        return "action_screening_refer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        lang = screening_language(tracker)
+        record_id = tracker.get_slot(RECORD)
+        if not record_id:
+            tell(dispatcher, "nothing_to_refer", lang)
+            return []
+        case = await refer_screening(tracker.sender_id, record_id, lang)
+        if case is None:
+            tell(dispatcher, "refer_failed", lang)
+            return []
+        tell(dispatcher, "referred", lang, case_id=case["id"])
+        return [SlotSet(RECORD, None)]
+
+
+class ActionScreeningNoRefer(Action):
+    def name(self) -> str:
+        return "action_screening_no_refer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        record_id = tracker.get_slot(RECORD)
+        if record_id:
+            tell(dispatcher, "not_referred", screening_language(tracker), record=record_id[:8])
+        return [SlotSet(RECORD, None)]
+
+
+class ActionScreeningCancel(Action):
+    """`cancel` during enrollment: leave the form (inside a screening the form cancels)."""
+
+    def name(self) -> str:
+        return "action_screening_cancel"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        session = current_session(tracker)
+        lang = session.state.officer_lang if session else screening_language(tracker)
+        tell(dispatcher, "cancelled", lang)
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(STATE, None),
+                SlotSet(REPLY, None), SlotSet(CODE, None)]
+
+
+class ActionScreeningProcedure(Action):
+    """`ask_referral_procedure`: the NRM steps when indicators suggest trafficking."""
+
+    def name(self) -> str:
+        return "action_screening_procedure"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        lang = officer_language(tracker)
+        steps = next_steps_for("likely_victim", None)
+        heading = default_bot_texts().get("procedure_heading", lang)
+        dispatcher.utter_message(text=f"{heading}\n{steps.render(lang)}")
+        return []

@@ -1,0 +1,115 @@
+"""The end of a screening: save the record, send result, NRM next steps and directory options;
+refer the screening to caseworkers as a case (`cases.client`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.find_service import service_card
+from cases.client import CaseApiError, CaseClient
+from referral_directory.gazetteer import canonical_province, provinces
+from referral_directory.search import ServiceQuery, search_services
+from saphan.db import session_scope
+from saphan.settings import get_settings
+from screening.bot_texts import default_bot_texts
+from screening.htcds import to_htcds
+from screening.loader import default_screening
+from screening.models import Officer
+from screening.next_steps import next_steps_for
+from screening.scoring import describe
+from screening.session import ScreeningSession
+from screening.store import load_record, save_record, set_case, to_record
+
+log = logging.getLogger("saphan.actions.screening")
+
+SERVICES_SHOWN = 3
+PRIORITY = {"likely_victim": "high"}  # other results: "normal"
+CASE_SOURCE = "officer screening"
+
+
+def province_name(typed: str | None) -> str | None:
+    """The directory's province name for what the officer typed ('Chonburi' → 'Chon Buri')."""
+    if not typed:
+        return None
+    squashed = typed.replace(" ", "").casefold()
+    return canonical_province(typed) or next(
+        (name for name in provinces() if name.replace(" ", "").casefold() == squashed), None
+    )
+
+
+def send_services(dispatcher: CollectingDispatcher, service_type: str, province: str | None,
+                  lang: str) -> None:
+    """Up to three directory entries of `service_type` near the province (as cards)."""
+    texts = default_bot_texts()
+    key = f"service_{service_type}"
+    service = texts.get(key, lang) if key in texts.texts else service_type
+    canonical = province_name(province)
+    place = province or "-"
+    with session_scope() as session:
+        result = search_services(session, ServiceQuery(service_type=service_type,
+                                                       province=canonical,
+                                                       limit=SERVICES_SHOWN))
+        cards = [service_card(hit, lang) for hit in result.hits]
+    if not cards:
+        dispatcher.utter_message(text=texts.get("services_none", lang, service=service,
+                                                province=place))
+        return
+    dispatcher.utter_message(text=texts.get("services_near", lang, service=service,
+                                            province=place))
+    dispatcher.utter_message(json_message={"services": cards, "alt_text": service})
+
+
+def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
+                 officer: Officer) -> str:
+    """Save the finished screening; send result, next steps and services. Returns its id."""
+    texts = default_bot_texts()
+    lang = session.state.officer_lang
+    record = session.record(str(officer.id), officer.agency)
+    save_record(record, officer.id)
+    heading = texts.get("result_heading", lang, count=len(record.answers))
+    dispatcher.utter_message(text=f"{heading}\n{session.summary()}")
+    province = record.context.get("province")
+    steps = next_steps_for(record.result.category, province)
+    dispatcher.utter_message(
+        text=f"{texts.get('next_steps_heading', lang)}\n{steps.render(lang)}"
+    )
+    for search in steps.searches:
+        send_services(dispatcher, search.service_type, province, lang)
+    return record.id
+
+
+async def refer_screening(conversation_id: str, record_id: str, lang: str) -> dict | None:
+    """Create a case holding the whole screening; None when the case API failed."""
+    row = load_record(record_id)
+    if row is None:
+        return None
+    record = to_record(row)
+    screening: dict[str, Any] = {
+        "screening_id": record.id,
+        "questionnaire_version": record.questionnaire_version,
+        "agency": record.agency,
+        "context": dict(record.context),
+        "answers": dict(record.answers),
+        "result": record.result.to_dict(),
+        "htcds": to_htcds(record),
+    }
+    province = record.context.get("province")
+    fields: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "priority": PRIORITY.get(record.result.category, "normal"),
+        "source": CASE_SOURCE,
+        "language": lang,
+        "summary": describe(default_screening(), record.result, lang),
+        "screening": screening,
+        "province": province_name(province),
+    }
+    try:
+        case = await CaseClient.from_settings(get_settings()).create_case(**fields)
+    except CaseApiError as exc:
+        log.error("screening %s… referral failed: %s", record.id[:8], exc)
+        return None
+    set_case(record.id, int(case["id"]))
+    return case

@@ -1,0 +1,77 @@
+"""Safety net after the intent classifiers: emergency keywords win over any NLU result.
+
+Config (after FallbackClassifier, so it also overrides `nlu_fallback`):
+
+    - name: saphan_nlu.emergency_keywords.EmergencyKeywords
+
+A message containing a keyword of `content/emergency_keywords.yml` (th, en, my, km, lo) gets
+the intent `emergency` with confidence 1.0, whatever the classifier said. A message written in
+Myanmar, Khmer or Lao script (no training data for these) gets `request_human`, so it is
+answered in its language and handed to a caseworker with an interpreter. The matching
+itself lives in `content.keywords` (Rasa-free, unit-tested in the app venv).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from content.keywords import load_matcher
+from saphan.language import detect_language
+
+EMERGENCY_INTENT = "emergency"
+OTHER_LANGUAGE_INTENT = "request_human"
+#: Languages the classifiers are not trained on.
+OTHER_LANGUAGES = ("my", "km", "lo")
+#: Parse-output key naming the keyword that fired (for logs and tests).
+OUTPUT_KEY = "safety_net"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencyKeywords(GraphComponent):
+    """Overrides the intent on emergency keywords and on untrained scripts."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmergencyKeywords:
+        return cls()
+
+    def __init__(self) -> None:
+        self.matcher = load_matcher()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # a button payload names its intent itself
+            keyword = self.matcher.match(text)
+            language = message.get("language") or detect_language(text)
+            if keyword:
+                self._override(message, EMERGENCY_INTENT)
+                message.set(OUTPUT_KEY, {"keyword": keyword}, add_to_output=True)
+            elif language in OTHER_LANGUAGES:
+                self._override(message, OTHER_LANGUAGE_INTENT)
+                message.set(OUTPUT_KEY, {"language": language}, add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _override(message: Message, intent: str) -> None:
+        chosen = {"name": intent, "confidence": 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,74 @@
+"""Emergency safety-net keywords (`emergency_keywords.yml`) and the matching rule.
+
+Rasa-free so it is unit-tested in the app venv and used by the NLU component
+`saphan_nlu.emergency_keywords.EmergencyKeywords` in the Rasa venv.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from content import CONTENT_DIR
+
+KEYWORDS_FILE = CONTENT_DIR / "emergency_keywords.yml"
+REQUIRED_LANGUAGES = ("th", "en", "my", "km", "lo")
+#: Languages written with spaces between words: keywords must match whole words.
+SPACED = {"en"}
+
+
+class KeywordsError(ValueError):
+    """The keyword file is malformed."""
+
+
+def normalise(text: str) -> str:
+    """NFC, case-folded, curly apostrophes straightened, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("\u2019", "'")
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class KeywordMatcher:
+    """Finds the first safety-net keyword in a message."""
+
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+    def match(self, text: str | None) -> str | None:
+        """The keyword found in `text` (as written in the file), or None."""
+        if not text:
+            return None
+        clean = normalise(text)
+        for keyword, pattern in self.patterns:
+            if pattern.search(clean):
+                return keyword
+        return None
+
+
+def _pattern(keyword: str, spaced: bool) -> re.Pattern[str]:
+    escaped = re.escape(normalise(keyword)).replace(r"\ ", r"\s+")
+    return re.compile(rf"(?<!\w){escaped}(?!\w)" if spaced else escaped)
+
+
+def build_matcher(data: dict) -> KeywordMatcher:
+    """Validate the parsed YAML and compile it; raises `KeywordsError` when malformed."""
+    if not isinstance(data, dict) or not data.get("source") or not data.get("last_reviewed"):
+        raise KeywordsError("emergency keywords need 'source' and 'last_reviewed'")
+    languages = data.get("languages") or {}
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for lang in REQUIRED_LANGUAGES:
+        words = (languages.get(lang) or {}).get("keywords") or []
+        if not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise KeywordsError(f"emergency keywords for {lang!r} are missing or empty")
+        patterns.extend((w, _pattern(w, lang in SPACED)) for w in words)
+    return KeywordMatcher(tuple(patterns))
+
+
+@lru_cache
+def load_matcher(path: Path = KEYWORDS_FILE) -> KeywordMatcher:
+    """The matcher for the shipped keyword file (validated once per process)."""
+    return build_matcher(yaml.safe_load(path.read_text(encoding="utf-8")))

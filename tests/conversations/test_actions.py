@@ -1,0 +1,205 @@
+"""Actions and their helpers on real databases (SQLite, and PostgreSQL when configured),
+without Rasa: directory search → service cards, erasure, language choice, fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select, text
+
+from actions.basics import ActionFallback, fallbacks_in_a_row
+from actions.conversation import user_language
+from actions.erasure import REDACTED_PAYLOAD, erase_app_data, erase_tracker
+from actions.find_service import ActionSearchServices
+from actions.report import ValidateReportForm
+from cases import service as cases
+from cases.models import Case, CaseMessage
+from content.texts import text as content_text
+from gateway import inbox, outbox, users
+from gateway.models import InboxEvent, OutboxMessage
+from referral_directory.bundled import load_bundled
+from saphan.db import get_engine, make_engine
+from saphan.testing.fake_line import FakeLine
+
+
+def tracker(events: list[dict[str, Any]] | None = None, slots: dict[str, Any] | None = None,
+            latest: dict[str, Any] | None = None, sender: str = "conv-1") -> Tracker:
+    latest = latest or {"text": "hi", "intent": {"name": "greet"}, "entities": []}
+    events = events or [{"event": "user", "text": latest["text"], "parse_data": latest}]
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def user(text_: str, intent: str = "greet", language: str | None = None,
+         metadata: dict | None = None) -> dict[str, Any]:
+    parse = {"text": text_, "intent": {"name": intent}, "entities": [], "language": language}
+    return {"event": "user", "text": text_, "parse_data": parse, "metadata": metadata or {}}
+
+
+# --- language and fallbacks --------------------------------------------------------------------
+
+def test_language_follows_typed_script_and_buttons_keep_it() -> None:
+    events = [user("hello", language="en"), user("/affirm", "affirm", language="en")]
+    assert user_language(tracker(events, latest=events[-1]["parse_data"])) == "en"
+    events.append({"event": "slot", "name": "language", "value": "km"})
+    events.append(user("/deny", "deny", language="en"))
+    assert user_language(tracker(events, latest=events[-1]["parse_data"])) == "km"
+    events.append(user("สวัสดี", language="th"))
+    assert user_language(tracker(events, latest=events[-1]["parse_data"])) == "th"
+
+
+def test_language_from_the_gateway_when_only_buttons_were_used() -> None:
+    events = [user("/find_service", "find_service", language="en",
+                   metadata={"language": "en"})]
+    assert user_language(tracker(events, latest=events[0]["parse_data"])) == "en"
+    events = [user("/find_service", "find_service", language="en")]
+    assert user_language(tracker(events, latest=events[0]["parse_data"])) == "th"
+
+
+def test_second_fallback_in_a_row_offers_a_person() -> None:
+    once = [user("hello", language="en"), user("qwzx", "nlu_fallback", language="en")]
+    twice = [*once, {"event": "action", "name": "action_fallback"},
+             user("zzzz", "nlu_fallback", language="en")]
+    assert fallbacks_in_a_row(tracker(once)) == 1
+    assert fallbacks_in_a_row(tracker(twice)) == 2
+    for events, key in ((once, "fallback"), (twice, "fallback_person")):
+        dispatcher = CollectingDispatcher()
+        ActionFallback().run(dispatcher, tracker(events, latest=events[-1]["parse_data"]), {})
+        assert dispatcher.messages[0]["text"] == content_text(key, "en")
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert "/request_human" in payloads
+
+
+# --- report: danger ends the questions --------------------------------------------------------
+
+REPORT_DOMAIN = {"forms": {"report_form": {"required_slots": [
+    "documents_taken", "wages_withheld", "free_to_leave", "debt", "threats", "under_18"]}},
+    "slots": {}}
+
+
+def test_a_danger_answer_ends_the_report_questions() -> None:
+    slots = {"requested_slot": "free_to_leave", "documents_taken": "yes",
+             "wages_withheld": "no", "free_to_leave": "no"}
+    latest = {"text": "/deny", "intent": {"name": "deny"}, "entities": []}
+    events = asyncio.run(ValidateReportForm().run(
+        CollectingDispatcher(), tracker(slots=slots, latest=latest), REPORT_DOMAIN))
+    set_ = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert set_["requested_slot"] is None
+    assert set_["debt"] == set_["threats"] == set_["under_18"] == "not_asked"
+
+
+def test_a_safe_answer_continues_the_report() -> None:
+    slots = {"requested_slot": "free_to_leave", "documents_taken": "yes",
+             "wages_withheld": "no", "free_to_leave": "yes"}
+    latest = {"text": "/affirm", "intent": {"name": "affirm"}, "entities": []}
+    events = asyncio.run(ValidateReportForm().run(
+        CollectingDispatcher(), tracker(slots=slots, latest=latest), REPORT_DOMAIN))
+    assert not any(e.get("name") == "requested_slot" and e.get("value") is None
+                   for e in events)
+    assert not any(e.get("value") == "not_asked" for e in events)
+
+
+# --- directory search → cards ------------------------------------------------------------------
+
+def search(slots: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    load_bundled(get_engine())
+    events = [user("x", "inform", language=language)]
+    dispatcher = CollectingDispatcher()
+    result = ActionSearchServices().run(dispatcher, tracker(events, slots,
+                                                            events[0]["parse_data"]), {})
+    assert {e["name"] for e in result} == {"service_type", "province", "location"}
+    return dispatcher.messages
+
+
+def test_shelter_in_a_province_becomes_sample_marked_cards(app_env: str) -> None:
+    messages = search({"service_type": "shelter", "province": "Tak"}, "th")
+    cards = messages[1]["custom"]["services"]
+    assert cards and all(c["address"].endswith("Tak") for c in cards)
+    assert not any(c.get("phone") in ("191", "1300") for c in cards)
+    assert all(c["name"].startswith(content_text("sample_label", "th")) for c in cards)
+    assert all(c["organisation"].startswith(content_text("type_shelter", "th")) for c in cards)
+    assert messages[0]["text"] == content_text("results_local", "th", count=len(cards))
+
+
+def test_nothing_local_widens_to_neighbouring_provinces(app_env: str) -> None:
+    messages = search({"service_type": "shelter", "province": "Lamphun"}, "en")
+    cards = messages[1]["custom"]["services"]
+    assert cards and any("Chiang Mai" in c.get("address", "") for c in cards)
+    assert messages[0]["text"].startswith("Nothing found in Lamphun")
+    assert [c.get("phone") for c in cards[-2:]] == ["191", "1300"]  # and national hotlines
+
+
+def test_location_gives_nearest_first_with_distance(app_env: str) -> None:
+    messages = search({"service_type": "shelter",
+                       "location": {"latitude": 13.75, "longitude": 100.5}}, "en")
+    cards = messages[1]["custom"]["services"]
+    km = [float(c["distance"].split()[0]) for c in cards]
+    assert km == sorted(km) and km[0] < 10
+    assert all("phone" not in c or c["phone"] for c in cards)
+
+
+# --- erasure -----------------------------------------------------------------------------------
+
+def _seed(line_user: str, message: str) -> str:
+    fake = FakeLine.__new__(FakeLine)  # only its event builders (no server)
+    fake.state = type("S", (), {"reply_tokens": {}})()
+    account = users.get_or_create("public", line_user, "secret")
+    inbox.store_events("public", [fake.text_event(line_user, message),
+                                  fake.text_event(line_user, message + " again")])
+    with get_engine().connect() as conn:
+        first = conn.execute(select(func.min(InboxEvent.id))
+                             .where(InboxEvent.line_user_id == line_user)).scalar_one()
+    outbox.record(first, "public", line_user, "answer", [[{"type": "text", "text": "answer"}]])
+    inbox.mark_done(first)
+    created = cases.create_case(cases.NewCase(
+        conversation_id=account.conversation_id, priority="normal", source="request",
+        latitude=16.7, longitude=98.5, address="Mae Sot, near the market",
+        transcript=[{"sender": "user", "text": message}]))
+    assert created
+    return account.conversation_id
+
+
+def test_erase_removes_one_users_messages_and_keeps_others(app_env: str) -> None:
+    mine = _seed("Umine", "my name is Aung, I live in Mae Sot")
+    other = _seed("Uother", "other person's message")
+    report = erase_app_data(get_engine(), mine)
+    assert (report.inbox_deleted, report.inbox_redacted, report.outbox_deleted) == (1, 1, 1)
+    with get_engine().connect() as conn:
+        payloads = conn.execute(select(InboxEvent.payload)
+                                .where(InboxEvent.line_user_id == "Umine")).scalars().all()
+        assert payloads == [REDACTED_PAYLOAD]
+        assert conn.execute(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.line_user_id == "Umine")).scalar_one() == 0
+        case = conn.execute(select(Case).where(Case.conversation_id == mine)).one()
+        assert (case.latitude, case.longitude, case.address) == (None, None, None)
+        assert conn.execute(select(func.count()).select_from(CaseMessage)
+                            .where(CaseMessage.case_id == case.id)).scalar_one() == 0
+        others = conn.execute(select(InboxEvent.payload)
+                              .where(InboxEvent.line_user_id == "Uother")).scalars().all()
+        assert len(others) == 2 and all("other person" in p for p in others)
+        other_case = conn.execute(select(Case).where(Case.conversation_id == other)).one()
+        assert other_case.address == "Mae Sot, near the market"
+
+
+def test_erase_tracker_deletes_only_that_senders_events(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255),"
+                          " data TEXT)"))
+        for i, sender in enumerate(["a", "a", "b"]):
+            conn.execute(text("INSERT INTO events VALUES (:i, :s, :d)"),
+                         {"i": i, "s": sender, "d": json.dumps({"text": "x"})})
+    assert erase_tracker(database_url, "a") == 2
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT sender_id FROM events")).scalars().all()
+    assert left == ["b"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("payload", ['{"redacted": true}'])
+def test_redacted_payload_is_valid_json(payload: str) -> None:
+    assert json.loads(REDACTED_PAYLOAD) == json.loads(payload)

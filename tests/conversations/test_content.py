@@ -1,0 +1,166 @@
+"""Content files: texts per language, rights knowledge base, emergency keywords (no Rasa)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from content import CONTENT_DIR
+from content.keywords import KeywordsError, build_matcher, load_matcher
+from content.rights import REQUIRED_TOPICS, RightsError, find_topic, load_rights
+from content.texts import FULL_LANGUAGES, SHORT_LANGUAGES, TextsError, load_texts, text
+from referral_directory.bundled import DATA_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_thai_and_english_have_the_same_texts_and_short_languages_are_marked_for_review() -> None:
+    texts = load_texts()
+    assert set(texts["th"]) == set(texts["en"])
+    for lang in SHORT_LANGUAGES:
+        raw = yaml.safe_load((CONTENT_DIR / "texts" / f"{lang}.yml").read_text("utf-8"))
+        assert raw["review"] is True
+        assert set(raw["texts"]) <= set(texts["en"])
+
+
+#: The migrant-conversation action modules (texts from content/texts).
+CONVERSATION_MODULES = ("basics", "conversation", "delete_data", "emergency", "find_service",
+                        "human", "report", "rights")
+
+
+def test_every_text_key_the_actions_use_exists() -> None:
+    source = "\n".join((ROOT / "actions" / f"{name}.py").read_text("utf-8")
+                       for name in CONVERSATION_MODULES)
+    used = set(re.findall(r'(?:say\(dispatcher, |text\()"([a-z0-9_]+)"', source))
+    used |= set(re.findall(r'\("(btn_[a-z_]+)", "/', source))
+    assert len(used) > 25
+    missing = used - set(load_texts()["en"])
+    assert not missing
+
+
+def test_every_directory_service_type_has_a_label() -> None:
+    from referral_directory.vocab import SERVICE_TYPES
+
+    for kind in SERVICE_TYPES:
+        assert text(f"type_{kind}", "th") and text(f"type_{kind}", "en")
+
+
+def test_short_language_falls_back_to_english_and_unknown_to_thai() -> None:
+    assert text("fallback", "my") == text("fallback", "en")
+    assert text("emergency", "my") != text("emergency", "en")
+    assert text("fallback", "xx") == text("fallback", "th")
+    assert "3" in text("results_local", "en", count=3)
+
+
+def test_a_missing_key_in_thai_is_an_error(tmp_path: Path) -> None:
+    for lang in FULL_LANGUAGES + SHORT_LANGUAGES:
+        (tmp_path / f"{lang}.yml").write_text(
+            (CONTENT_DIR / "texts" / f"{lang}.yml").read_text("utf-8"), "utf-8")
+    th = yaml.safe_load((tmp_path / "th.yml").read_text("utf-8"))
+    del th["texts"]["goodbye"]
+    (tmp_path / "th.yml").write_text(yaml.safe_dump(th, allow_unicode=True), "utf-8")
+    with pytest.raises(TextsError, match="goodbye"):
+        load_texts.__wrapped__(tmp_path)
+
+
+def test_numbers_in_texts_are_shipped_hotlines_and_1191_appears_nowhere() -> None:
+    hotlines = yaml.safe_load((DATA_DIR / "hotlines.yaml").read_text("utf-8"))
+    shipped = {phone for s in hotlines["services"] for phone in s["phones"]}
+    for path in [*CONTENT_DIR.rglob("*.yml")]:
+        body = path.read_text("utf-8")
+        assert "1191" not in body, path
+        for number in re.findall(r"(?<!\d)1\d{2,3}(?!\d)", " ".join(
+                v for v in (yaml.safe_load(body).get("texts") or {}).values())):
+            assert number in shipped, (path.name, number)
+
+
+# --- rights ------------------------------------------------------------------------------------
+
+def test_every_required_rights_topic_has_both_languages_a_source_and_a_date() -> None:
+    topics = load_rights()
+    assert set(REQUIRED_TOPICS) <= set(topics)
+    for topic in topics.values():
+        assert topic.answer["th"] and topic.answer["en"] and topic.source
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", topic.last_reviewed)
+        assert topic.verified or topic.note
+
+
+def test_minimum_wage_answer_gives_no_invented_amount() -> None:
+    answer = load_rights()["minimum_wage"]
+    assert not answer.verified
+    assert not re.search(r"\d{3} ?(baht|บาท)", answer.answer["en"] + answer.answer["th"])
+    assert "1546" in answer.answer["en"]
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("นายจ้างยึดพาสปอร์ตของฉันไว้", "documents"),
+    ("My boss keeps my passport", "documents"),
+    ("ค่าแรงขั้นต่ำเท่าไหร่", "minimum_wage"),
+    ("what is the minimum wage", "minimum_wage"),
+    ("ทำงานวันละกี่ชั่วโมง", "working_hours"),
+    ("Do I get a day off every week?", "working_hours"),
+    ("ต้องจ่ายค่าหัวคิวไหม", "recruitment_fees"),
+    ("Is it legal to charge a recruitment fee?", "recruitment_fees"),
+    ("อยากเปลี่ยนนายจ้าง", "changing_employer"),
+    ("Can I change employer?", "changing_employer"),
+    ("ลาป่วยได้ไหม", "sick_leave"),
+    ("How many days of sick leave?", "sick_leave"),
+    ("ถูกเลิกจ้างได้ค่าชดเชยไหม", "severance"),
+    ("I was fired, do I get severance?", "severance"),
+    ("จะร้องเรียนนายจ้างได้ที่ไหน", "how_to_complain"),
+    ("Where can I complain?", "how_to_complain"),
+])
+def test_questions_find_their_topic(question: str, topic: str) -> None:
+    found = find_topic(question)
+    assert found is not None and found.topic == topic
+
+
+def test_unknown_question_finds_no_topic() -> None:
+    assert find_topic("Can I bring my dog to Thailand?") is None
+    assert find_topic("") is None
+
+
+def test_unverified_rights_answer_without_note_is_rejected(tmp_path: Path) -> None:
+    data = yaml.safe_load((CONTENT_DIR / "rights.yml").read_text("utf-8"))
+    del data["topics"]["minimum_wage"]["note"]
+    path = tmp_path / "rights.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    with pytest.raises(RightsError, match="minimum_wage"):
+        load_rights.__wrapped__(path)
+
+
+# --- emergency keywords ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message", [
+    "Help, I am in DANGER",
+    "they are beating me every day",
+    "I can’t escape from the boat",
+    "ช่วยด้วย นายจ้างขังไว้ในห้อง",
+    "ถูกทำร้ายค่ะ",
+    "ကယ်ပါ",
+    "ខ្ញុំមានគ្រោះថ្នាក់",
+    "ຊ່ວຍແດ່ ຂ້ອຍຢູ່ໃນອັນຕະລາຍ",
+])
+def test_emergency_keywords_fire_in_all_five_languages(message: str) -> None:
+    assert load_matcher().match(message) is not None
+
+
+@pytest.mark.parametrize("message", [
+    "I need a shelter in Chiang Mai",
+    "หาที่พักในเชียงใหม่",
+    "what is the minimum wage",
+    "endangered species",
+    "",
+])
+def test_ordinary_messages_do_not_fire(message: str) -> None:
+    assert load_matcher().match(message) is None
+
+
+def test_every_language_needs_keywords() -> None:
+    data = yaml.safe_load((CONTENT_DIR / "emergency_keywords.yml").read_text("utf-8"))
+    data["languages"]["km"]["keywords"] = []
+    with pytest.raises(KeywordsError, match="km"):
+        build_matcher(data)

@@ -1,0 +1,226 @@
+"""The issue's "done when" through the whole system: the fake LINE platform sends signed
+webhooks to the real gateway, which talks to real Rasa (model with the safety net) and the
+real action server; results are checked in what LINE received and in the databases."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from cases.models import Case
+from content.texts import text as content_text
+from gateway.models import InboxEvent, LineUser
+from referral_directory.bundled import load_bundled
+from saphan.db import make_engine
+from saphan.settings import Settings
+from saphan.testing.databases import migrated_database
+from saphan.testing.fake_line import FakeLine
+from saphan.testing.stack import running_stack, stack_settings
+
+pytestmark = pytest.mark.integration
+CHANNEL = {"name": "public", "audience": "public", "secret": "public-secret-123",
+           "access_token": "public-token"}
+
+
+@dataclass
+class Line:
+    settings: Settings
+    line: FakeLine
+
+    def send(self, event: dict) -> None:
+        response = self.line.send_webhook(self.settings.gateway_url, "public",
+                                          CHANNEL["secret"], [event])
+        assert response.status_code == 200, response.text
+
+    def turn(self, event: dict, user: str, timeout: float = 60.0) -> list[dict]:
+        """Send one event and return the messages the user receives for it."""
+        before = len(self.line.messages_to(user))
+        self.send(event)
+        self.line.wait_for(lambda: len(self.line.messages_to(user)) > before, timeout=timeout)
+        self.line.wait_for(lambda: self._settled(user), timeout=timeout)
+        return [m for _, m in self.line.messages_to(user)[before:]]
+
+    def _settled(self, user: str) -> bool:
+        with make_engine(self.settings.database_url).connect() as conn:
+            statuses = conn.execute(select(InboxEvent.status)
+                                    .where(InboxEvent.line_user_id == user)).scalars().all()
+        return all(s in ("done", "failed") for s in statuses)
+
+    def say(self, user: str, message: str) -> list[dict]:
+        return self.turn(self.line.text_event(user, message), user)
+
+    def tap(self, user: str, payload: str) -> list[dict]:
+        return self.turn(self.line.postback_event(user, payload), user)
+
+    def conversation_id(self, user: str) -> str:
+        with make_engine(self.settings.database_url).connect() as conn:
+            return conn.execute(select(LineUser.conversation_id)
+                                .where(LineUser.line_user_id == user)).scalar_one()
+
+    def cases(self, user: str) -> list[Any]:
+        with make_engine(self.settings.database_url).connect() as conn:
+            return list(conn.execute(select(Case).where(
+                Case.conversation_id == self.conversation_id(user))).all())
+
+
+@pytest.fixture(scope="module")
+def chat(conversation_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
+    work = tmp_path_factory.mktemp("conversations")
+    with FakeLine() as line, migrated_database("sqlite", work) as db_url:
+        load_bundled(make_engine(db_url))
+        settings = stack_settings(db_url, work, line_api_base_url=line.url,
+                                  line_channels=json.dumps([CHANNEL]), rasa_timeout_s=60.0,
+                                  inbox_retry_base_s=0.5, inbox_retry_max_s=1.0)
+        with running_stack(settings, conversation_model, with_gateway=True,
+                           log=work / "stack.log"):
+            yield Line(settings, line)
+
+
+def carousel(messages: list[dict]) -> list[dict]:
+    flex = [m for m in messages if m["type"] == "flex"]
+    assert flex, messages
+    return flex[0]["contents"]["contents"]
+
+
+def bubble_texts(bubble: dict) -> list[str]:
+    return [c["text"] for c in bubble["body"]["contents"]]
+
+
+def uris(bubbles: list[dict]) -> list[str]:
+    return [b["action"]["uri"] for bubble in bubbles
+            for b in bubble.get("footer", {}).get("contents", [])]
+
+
+@pytest.mark.parametrize(("user", "message", "language"), [
+    ("Ushelter-en", "I need a shelter in Chiang Mai", "en"),
+    ("Ushelter-th", "หาที่พักปลอดภัยที่เชียงใหม่", "th"),
+])
+def test_shelter_in_a_province_found_by_text(chat: Line, user: str, message: str,
+                                             language: str) -> None:
+    messages = chat.say(user, message)
+    bubbles = carousel(messages)
+    first = bubble_texts(bubbles[0])
+    assert content_text("sample_label", language) in first[0]  # sample entries say so
+    assert any("Chiang Mai" in t for t in first)
+    assert any(u.startswith("https://www.google.com/maps") for u in uris(bubbles))
+    person = messages[-1]["quickReply"]["items"]
+    assert any(i["action"]["data"] == "/request_human" for i in person)
+
+
+def test_nearest_services_from_a_shared_location(chat: Line) -> None:
+    user = "Ulocation"
+    mae_sot = {"type": "location", "title": "me", "address": "Mae Sot",
+               "latitude": 16.713, "longitude": 98.575}
+    asked = chat.turn(chat.line.message_event(user, mae_sot), user)
+    assert asked[-1]["text"] == content_text("ask_service_type", "th")
+    messages = chat.tap(user, '/inform{"service_type":"shelter"}')
+    bubbles = carousel(messages)
+    distances = [float(m.group(1)) for b in bubbles for t in bubble_texts(b)
+                 if (m := re.search(r"ห่าง ([\d.]+) กม", t))]
+    assert distances and distances == sorted(distances)
+    assert distances[0] < 150
+
+
+def test_emergency_in_the_middle_of_finding_a_service(chat: Line) -> None:
+    user = "Uemergency"
+    asked = chat.say(user, "I need a shelter")
+    assert asked[-1]["text"] == content_text("ask_place", "en")
+    messages = chat.say(user, "help, they are beating me")
+    calls = uris(carousel(messages))
+    assert "tel:191" in calls and "tel:1300" in calls
+    assert messages[-1]["text"] == content_text("ask_safe_now", "en")
+    cases = chat.cases(user)
+    assert [(c.priority, c.source) for c in cases] == [("urgent", "emergency")]
+
+
+def test_emergency_case_carries_the_shared_location(chat: Line) -> None:
+    user = "Uemergency-location"
+    chat.turn(chat.line.message_event(user, {"type": "location", "title": "here",
+                                             "address": "Samut Sakhon pier",
+                                             "latitude": 13.547, "longitude": 100.274}), user)
+    messages = chat.say(user, "ช่วยด้วย นายจ้างขังไว้")
+    assert messages[0]["text"] == content_text("emergency", "th")
+    [case] = chat.cases(user)
+    assert (case.priority, case.latitude, case.longitude) == ("urgent", 13.547, 100.274)
+
+
+def test_a_report_becomes_a_case_with_the_answers(chat: Line) -> None:
+    user = "Ureport"
+    first = chat.say(user, "my boss took my passport and does not pay me")
+    assert first[-1]["text"] == content_text("q_documents_taken", "en")
+    for payload in ("/affirm", "/affirm", "/affirm", "/dont_know", "/deny", "/deny"):
+        last = chat.tap(user, payload)
+    assert last[-1]["text"] == content_text("report_offer", "en")
+    done = chat.tap(user, "/affirm")
+    assert done[-1]["text"] == content_text("report_case_created", "en")
+    [case] = chat.cases(user)
+    assert (case.source, case.priority, case.language) == ("self-report", "high", "en")
+    assert json.loads(case.screening)["report"] == {
+        "documents_taken": "yes", "wages_withheld": "yes", "free_to_leave": "yes",
+        "debt": "unknown", "threats": "no", "under_18": "no"}
+
+
+def test_delete_my_data_really_deletes(chat: Line) -> None:
+    user = "Udelete"
+    chat.say(user, "I need a shelter in Chiang Mai")
+    conversation = chat.conversation_id(user)
+    tracker_db = make_engine(chat.settings.tracker_store_url)
+    count_sql = text("SELECT count(*) FROM events WHERE sender_id = :s")
+    with tracker_db.connect() as conn:
+        assert conn.execute(count_sql, {"s": conversation}).scalar_one() > 0
+    asked = chat.say(user, "please delete my data")
+    assert asked[-1]["text"] == content_text("delete_confirm", "en")
+    done = chat.tap(user, "/affirm")
+    assert done[-1]["text"] == content_text("delete_done", "en")
+
+    def tracker_empty() -> bool:
+        with tracker_db.connect() as conn:
+            return conn.execute(count_sql, {"s": conversation}).scalar_one() == 0
+
+    chat.line.wait_for(tracker_empty, timeout=60)
+    with make_engine(chat.settings.database_url).connect() as conn:
+        payloads = conn.execute(select(InboxEvent.payload)
+                                .where(InboxEvent.line_user_id == user)).scalars().all()
+    assert payloads and all("Chiang Mai" not in p and "delete" not in p for p in payloads)
+
+
+def test_myanmar_message_gets_a_reply_in_myanmar_and_a_flagged_case(chat: Line) -> None:
+    user = "Umyanmar"
+    messages = chat.say(user, "ကျွန်တော့်အလုပ်ရှင်က လစာမပေးဘူး")
+    assert messages[0]["text"] == content_text("other_language", "my")
+    [case] = chat.cases(user)
+    assert case.language == "my"
+
+
+def test_a_report_showing_danger_goes_to_the_emergency_flow(chat: Line) -> None:
+    user = "Udanger"
+    chat.say(user, "my boss took my passport and does not pay me")
+    chat.tap(user, "/affirm")  # documents taken
+    chat.tap(user, "/affirm")  # wages withheld
+    messages = chat.tap(user, "/deny")  # not free to leave
+    calls = uris(carousel(messages))
+    assert "tel:191" in calls and "tel:1300" in calls
+    assert messages[-1]["text"] == content_text("ask_safe_now", "en")
+    [case] = chat.cases(user)
+    assert (case.priority, case.source) == ("urgent", "emergency")
+    answers = json.loads(case.screening)["report"]
+    assert answers["free_to_leave"] == "no" and answers["threats"] == "not_asked"
+
+
+def test_choosing_khmer_answers_in_khmer_and_flags_the_case(chat: Line) -> None:
+    user = "Ukhmer"
+    menu = chat.say(user, "hello")
+    shown = [i["action"]["data"] for i in menu[-1]["quickReply"]["items"]]  # LINE shows these
+    khmer = '/change_language{"language":"km"}'
+    assert khmer in shown and "/find_service" in shown and "/emergency" in shown
+    messages = chat.tap(user, khmer)
+    assert messages[0]["text"] == content_text("language_set", "km")
+    [case] = chat.cases(user)
+    assert case.language == "km"
