@@ -1,0 +1,68 @@
+"""Screening tables: enrolled officers, single-use enrollment codes, finished screenings.
+
+No names are stored: an officer is known by agency, role and the pseudonymous conversation
+id of their LINE chat; a screening record holds answers and the result, and free-text notes
+only encrypted (see `screening.notes`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saphan.db import Base
+
+TZ = DateTime(timezone=True)
+
+
+class EnrollmentCode(Base):
+    """A single-use code an admin gives an officer; only its SHA-256 hash is stored."""
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agency: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    used_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+
+
+class Officer(Base):
+    """An enrolled officer: screening is open to them until `revoked_at` is set."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_user: Mapped[str] = mapped_column(String(64), index=True)
+    agency: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(60))
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollment_codes.id", ondelete="SET NULL"), nullable=True
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+
+
+class ScreeningRow(Base):
+    """A finished screening (`screening.records.ScreeningRecord` plus encrypted notes)."""
+
+    __tablename__ = "screening_records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officers.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    agency: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(TZ, index=True)
+    questionnaire_version: Mapped[str] = mapped_column(String(40))
+    context: Mapped[str] = mapped_column(Text)  # JSON object
+    answers: Mapped[str] = mapped_column(Text)  # JSON object
+    result: Mapped[str] = mapped_column(Text)  # JSON of ScreeningResult.to_dict()
+    category: Mapped[str] = mapped_column(String(40))
+    stopped_early: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet token
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

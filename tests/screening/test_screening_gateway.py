@@ -1,0 +1,275 @@
+"""Officer screening through the whole system: the fake LINE platform sends signed webhooks
+to the real gateway, which talks to real Rasa and the real action server; checked in what LINE
+received and in the databases (screening records, cases)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from cases.models import Case
+from gateway.models import InboxEvent, LineUser
+from referral_directory.bundled import load_bundled
+from saphan.db import make_engine, reset_caches
+from saphan.settings import Settings
+from saphan.testing.databases import migrated_database
+from saphan.testing.fake_line import FakeLine
+from saphan.testing.stack import running_stack, stack_settings
+from screening.bot_texts import default_bot_texts
+from screening.enrollment import issue_code
+from screening.loader import ScreeningData, default_screening
+from screening.models import Officer, ScreeningRow
+
+pytestmark = pytest.mark.integration
+CHANNELS = [
+    {"name": "officer", "audience": "officer", "secret": "officer-secret-1",
+     "access_token": "officer-token"},
+    {"name": "public", "audience": "public", "secret": "public-secret-12",
+     "access_token": "public-token"},
+]
+SECRETS = {c["name"]: c["secret"] for c in CHANNELS}
+CONTEXT_ADULT = {"under_18": "no", "sector": "fishing", "exploitation_form": "labour"}
+TYPED = {"en": {"nationality": "Myanmar", "province": "Chonburi"},
+         "th": {"nationality": "เมียนมา", "province": "ชลบุรี"}}
+
+
+def bot(key: str, lang: str, **values: object) -> str:
+    return default_bot_texts().get(key, lang, **values)
+
+
+@dataclass
+class Chat:
+    settings: Settings
+    line: FakeLine
+
+    def turn(self, channel: str, user: str, event: dict, timeout: float = 60.0) -> list[dict]:
+        before = len(self.line.messages_to(user))
+        response = self.line.send_webhook(self.settings.gateway_url, channel, SECRETS[channel],
+                                          [event])
+        assert response.status_code == 200, response.text
+        self.line.wait_for(lambda: len(self.line.messages_to(user)) > before, timeout=timeout)
+        self.line.wait_for(lambda: self._settled(user), timeout=timeout)
+        return [m for _, m in self.line.messages_to(user)[before:]]
+
+    def _settled(self, user: str) -> bool:
+        with make_engine(self.settings.database_url).connect() as conn:
+            statuses = conn.execute(select(InboxEvent.status)
+                                    .where(InboxEvent.line_user_id == user)).scalars().all()
+        return all(s in ("done", "failed") for s in statuses)
+
+    def say(self, user: str, text: str, channel: str = "officer") -> list[dict]:
+        return self.turn(channel, user, self.line.text_event(user, text))
+
+    def tap(self, user: str, payload: str, channel: str = "officer") -> list[dict]:
+        return self.turn(channel, user, self.line.postback_event(user, payload))
+
+    def rows(self, model: type, **where: object) -> list:
+        with make_engine(self.settings.database_url).connect() as conn:
+            query = select(model)
+            for key, value in where.items():
+                query = query.where(getattr(model, key) == value)
+            return list(conn.execute(query).all())
+
+    def conversation_id(self, user: str) -> str:
+        (row,) = self.rows(LineUser, line_user_id=user)
+        return row.conversation_id
+
+
+@pytest.fixture(scope="module")
+def chat(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+    work = tmp_path_factory.mktemp("screening")
+    old = os.environ.get("SAPHAN_DATABASE_URL")
+    with FakeLine() as line, migrated_database("sqlite", work) as db_url:
+        load_bundled(make_engine(db_url))
+        os.environ["SAPHAN_DATABASE_URL"] = db_url  # issue_code() in this process
+        reset_caches()
+        settings = stack_settings(db_url, work, line_api_base_url=line.url,
+                                  line_channels=json.dumps(CHANNELS), rasa_timeout_s=60.0,
+                                  inbox_retry_base_s=0.5, inbox_retry_max_s=1.0)
+        try:
+            with running_stack(settings, rasa_model, with_gateway=True, log=work / "stack.log"):
+                yield Chat(settings, line)
+        finally:
+            if old is None:
+                os.environ.pop("SAPHAN_DATABASE_URL", None)
+            else:
+                os.environ["SAPHAN_DATABASE_URL"] = old
+            reset_caches()
+
+
+def question(data: ScreeningData, message: dict, lang: str) -> tuple[str, str]:
+    """(kind, id) of the question in a bot message 'Question n: text'."""
+    body = message["text"].split(": ", 1)[1].split("\n")[0]
+    for context in data.questionnaire.context:
+        if context.officer.get(lang) == body:
+            return "context", context.id
+    for item in data.questionnaire.items:
+        if item.officer.get(lang) == body:
+            return "indicator", item.id
+    raise AssertionError(f"not a question: {message['text']!r}")
+
+
+def question_or_none(data: ScreeningData, message: dict, lang: str) -> tuple[str, str] | None:
+    try:
+        return question(data, message, lang)
+    except (AssertionError, IndexError, KeyError):
+        return None
+
+
+def payloads(message: dict) -> list[str]:
+    return [i["action"]["data"] for i in message.get("quickReply", {}).get("items", [])]
+
+
+def enrol(chat: Chat, user: str, start: str, lang: str) -> list[dict]:
+    """Ask to screen (typed or tapped), send a fresh code; returns the first question turn."""
+    code, _ = issue_code("Police Chonburi", "investigator", timedelta(days=1))
+    asked = chat.say(user, start) if not start.startswith("/") else chat.tap(user, start)
+    assert asked[-1]["text"] == bot("ask_code", lang)
+    return chat.say(user, code)
+
+
+def answer_all(chat: Chat, user: str, messages: list[dict], lang: str, indicator: str,
+               context: dict[str, str] = CONTEXT_ADULT) -> tuple[list[dict], int]:
+    """Answer every question until the result; returns (result messages, indicators asked)."""
+    data = default_screening()
+    asked = 0
+    for _ in range(80):
+        last = messages[-1]
+        if last["text"] == bot("ask_refer", lang):
+            return messages, asked
+        kind, qid = question(data, last, lang)
+        if kind == "indicator":
+            asked += 1
+            assert {"yes", "no", "not_sure", "skip", "pause", "/cancel"} <= set(payloads(last))
+            messages = chat.tap(user, indicator)
+        elif qid in TYPED[lang]:
+            messages = chat.say(user, TYPED[lang][qid])
+        else:
+            messages = chat.tap(user, context[qid])
+    raise AssertionError("the screening did not end")
+
+
+@pytest.mark.parametrize(("lang", "start"), [("en", "start screening"),
+                                             ("th", "/start_screening")])
+def test_enrolled_officer_screens_and_refers_in_thai_and_english(
+    chat: Chat, lang: str, start: str
+) -> None:
+    user = f"Uofficer-{lang}"
+    first = enrol(chat, user, start, lang)
+    texts = [m.get("text", "") for m in first]
+    assert texts[0] == bot("enrolled", lang, role="investigator", agency="Police Chonburi")
+    assert question(default_screening(), first[-1], lang) == ("context", "under_18")
+
+    messages, asked = answer_all(chat, user, first, lang, "yes")
+    result = "\n".join(m.get("text", "") for m in messages)
+    data = default_screening()
+    assert data.rules.wording["likely_victim"].get(lang) in result
+    assert data.rules.wording["disclaimer"].get(lang) in result
+    assert bot("next_steps_heading", lang) in result and "1300" in result
+    assert bot("services_near", lang, service=bot("service_shelter", lang),
+               province=TYPED[lang]["province"]) in result
+    assert any(m["type"] == "flex" for m in messages)  # directory cards
+    assert 0 < asked < len(data.questionnaire.items_for("adult_labour"))  # adaptive stop
+
+    (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
+    (record,) = chat.rows(ScreeningRow, officer_id=officer.id)
+    assert record.category == "likely_victim" and record.notes_encrypted is None
+    assert json.loads(record.context)["province"] == TYPED[lang]["province"]
+
+    referred = chat.tap(user, "/affirm")
+    (case,) = chat.rows(Case, conversation_id=chat.conversation_id(user))
+    assert referred[-1]["text"] == bot("referred", lang, case_id=case.id)
+    assert case.source == "officer screening" and case.priority == "high"
+    screening = json.loads(case.screening)
+    assert screening["screening_id"] == record.id
+    assert screening["answers"] == json.loads(record.answers)
+    assert screening["htcds"]["vic_MethodsOfControl"]
+    (stored,) = chat.rows(ScreeningRow, id=record.id)
+    assert stored.case_id == case.id
+
+
+def test_no_indicators_in_thai_and_nothing_referred(chat: Chat) -> None:
+    user, lang = "Uofficer-no", "th"
+    first = enrol(chat, user, "/start_screening", lang)
+    messages, asked = answer_all(chat, user, first, lang, "no")
+    result = "\n".join(m.get("text", "") for m in messages)
+    assert default_screening().rules.wording["no_indicators"].get(lang) in result
+    assert asked > 0
+    (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
+    (record,) = chat.rows(ScreeningRow, officer_id=officer.id)
+    assert record.category == "no_indicators"
+    declined = chat.tap(user, "/deny")
+    assert declined[-1]["text"] == bot("not_referred", lang, record=record.id[:8])
+    assert not chat.rows(Case, conversation_id=chat.conversation_id(user))
+
+
+def test_back_pause_resume_and_cancel(chat: Chat) -> None:
+    user, lang = "Uofficer-flow", "en"
+    data = default_screening()
+    first = enrol(chat, user, "start screening", lang)
+    assert "back" not in payloads(first[-1])
+    second = chat.tap(user, "no")  # under_18
+    assert question(data, second[-1], lang) == ("context", "sector")
+    assert "back" in payloads(second[-1])
+    again = chat.tap(user, "back")
+    assert question(data, again[-1], lang) == ("context", "under_18")
+    chat.tap(user, "no")
+    chat.tap(user, "fishing")
+    before_pause = chat.tap(user, "labour")
+    asked = question(data, before_pause[-1], lang)
+
+    person = chat.tap(user, "person:my")
+    kind, qid = asked
+    source = (data.questionnaire.item(qid) if kind == "indicator"
+              else data.questionnaire.context_question(qid))
+    text, used, review = source.person.for_person("my")
+    label = used + (", " + bot("draft_translation", lang) if review else "")
+    assert person[0]["text"] == f"{bot('for_person', lang, language=label)}\n{text}"
+    assert question(data, person[-1], lang) == asked  # then the same question again
+
+    paused = chat.tap(user, "pause")
+    assert paused[-1]["text"] == bot("paused", lang)
+    resumed = chat.tap(user, "/start_screening")
+    assert resumed[0]["text"] == bot("resumed", lang)
+    assert question(data, resumed[-1], lang) == asked
+
+    cancelled = chat.tap(user, "/cancel")
+    assert cancelled[-1]["text"] == bot("cancelled", lang)
+    fresh = chat.tap(user, "/start_screening")
+    assert fresh[0]["text"] == bot("started", lang, version=data.questionnaire.version)
+    assert question(data, fresh[-1], lang) == ("context", "under_18")
+    (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
+    assert not chat.rows(ScreeningRow, officer_id=officer.id)  # nothing kept
+
+    emergency = chat.tap(user, "/emergency")  # leaves the screening for the emergency flow
+    assert not any(question_or_none(data, m, lang) for m in emergency)
+    cases = chat.rows(Case, conversation_id=chat.conversation_id(user))
+    assert [c.source for c in cases] == ["emergency"]
+
+
+def test_unenrolled_officer_and_public_channel_are_refused(chat: Chat) -> None:
+    user = "Uofficer-nocode"
+    assert chat.say(user, "start screening")[-1]["text"] == bot("ask_code", "en")
+    refused = chat.say(user, "ABCD-EFGH-JKMN")
+    assert refused[-1]["text"] == bot("bad_code", "en")
+    assert not chat.rows(Officer, line_user=chat.conversation_id(user))
+
+    public = "Upublic"
+    reply = chat.tap(public, "/start_screening", channel="public")
+    assert reply[-1]["text"] == bot("public_channel", "th")
+    code, _ = issue_code("Police", "investigator", timedelta(days=1))
+    chat.say(public, code, channel="public")
+    assert not chat.rows(Officer, line_user=chat.conversation_id(public))
+
+
+def test_referral_procedure_lists_the_nrm_steps(chat: Chat) -> None:
+    messages = chat.tap("Uprocedure", "/ask_referral_procedure", channel="public")
+    assert messages[-1]["text"].startswith(bot("procedure_heading", "th"))
+    assert "1300" in messages[-1]["text"]
