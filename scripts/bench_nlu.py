@@ -1,0 +1,358 @@
+"""NLU benchmark: Saphan's pipeline vs Rasa's default (`rasa init`) pipeline.
+
+Trains each pipeline on nlu_data/train (with `rasa train nlu`), parses every message of the
+held-out nlu_data/test in a fresh process, and prints per language (th = any Thai script,
+including Thai/English code-mixing; en = the rest): intent accuracy, macro-F1, entity F1 per
+entity, `emergency` recall and the worst confusions; plus training time, cold start (new
+process -> imports -> model loaded -> first answer), model load time and parse latency
+p50/p95. Also a fallback-threshold sweep for our pipeline. Writes benchmarks/nlu.md.
+
+Run with the Rasa venv (`make bench-nlu`):
+    PYTHONPATH=bot:. .venv-rasa/bin/python scripts/bench_nlu.py [--skip-baseline]
+
+Two comparison pipelines: Rasa's default one and ours with DIET in place of logistic
+regression (the classifier choice). They are slow (DIET, minutes), so their numbers are kept
+in benchmarks/<config>.json and `--skip-baseline` reuses them instead of re-running them.
+
+Entity F1 compares, per message, the multiset of (entity, canonical value) predicted with
+the annotated one (annotation text mapped to its canonical value through the training
+gazetteer), so a right name with a wrong span still counts, a wrong value does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "bot"), str(ROOT)]
+
+from saphan.language import detect_language  # noqa: E402
+from saphan.rasa_model import rasa_env, rasa_executable  # noqa: E402
+
+OURS = ROOT / "bot" / "config.yml"
+#: Pipelines compared with ours (label, config); costly, so their numbers are saved next to
+#: the config (benchmarks/<config stem>.json) and reused with --skip-baseline.
+COMPARISONS = (
+    ("Saphan features + DIET", ROOT / "benchmarks" / "nlu_diet_config.yml"),
+    ("Rasa default (`rasa init`)", ROOT / "benchmarks" / "nlu_baseline_config.yml"),
+)
+REPORT = ROOT / "benchmarks" / "nlu.md"
+TRAIN = ROOT / "nlu_data" / "train"
+TEST = ROOT / "nlu_data" / "test"
+ENTITIES = ("province", "service_type", "language")
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def worker(model: str, texts_file: str) -> None:
+    """Runs in a fresh process: load the model, parse every text, print JSON results."""
+    t_start = float(os.environ["BENCH_T0"])
+    import asyncio
+    import logging
+
+    logging.disable(logging.WARNING)
+    from rasa.core.agent import Agent
+
+    t_import = time.time()
+    agent = Agent.load(model)
+    t_loaded = time.time()
+    texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+    loop = asyncio.new_event_loop()
+    first = loop.run_until_complete(agent.parse_message(texts[0]))
+    t_first = time.time()
+    del first
+    results = []
+    for text in texts:
+        t0 = time.perf_counter()
+        parsed = loop.run_until_complete(agent.parse_message(text))
+        latency = (time.perf_counter() - t0) * 1000
+        ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+        results.append({
+            "intent": parsed["intent"]["name"],
+            "raw_intent": ranking[0]["name"] if ranking else parsed["intent"]["name"],
+            "raw_confidence": ranking[0]["confidence"] if ranking else 0.0,
+            "entities": [[e["entity"], str(e.get("value"))] for e in parsed.get("entities", [])],
+            "language": parsed.get("language"),
+            "ms": latency,
+        })
+    print(json.dumps({
+        "import_s": t_import - t_start, "load_s": t_loaded - t_import,
+        "cold_start_s": t_first - t_start, "results": results,
+    }))
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load_test() -> list[dict]:
+    """Held-out examples with canonical gold entities."""
+    from rasa.shared.nlu.training_data.loading import load_data
+    from saphan_nlu.gazetteer import alias_key
+
+    train = load_data(str(TRAIN))
+    synonyms = {alias_key(k): v for k, v in train.entity_synonyms.items()}
+    canonical = {alias_key(v): v for v in synonyms.values()}
+    data = load_data(str(TEST))
+    examples = []
+    for msg in data.intent_examples:
+        text = msg.get("text")
+        gold = []
+        for ent in msg.get("entities", []):
+            key = alias_key(str(ent.get("value", text[ent["start"]:ent["end"]])))
+            gold.append([ent["entity"], synonyms.get(key, canonical.get(key, ent["value"]))])
+        examples.append({
+            "text": text, "intent": msg.get("intent"), "entities": gold,
+            "lang": "th" if detect_language(text) == "th" else "en",
+        })
+    return examples
+
+
+# --------------------------------------------------------------------------- run
+
+
+def train(config: Path, out: Path) -> tuple[Path, float]:
+    name = config.stem
+    cmd = [str(rasa_executable()), "train", "nlu", "--config", str(config),
+           "--nlu", str(TRAIN), "--domain", str(ROOT / "bot" / "domain"),
+           "--out", str(out), "--fixed-model-name", name]
+    t0 = time.monotonic()
+    env = rasa_env() | {"RASA_MAX_CACHE_SIZE": "0"}  # measure a real training, no cache
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - t0
+    if proc.returncode != 0:
+        sys.exit(f"training {config} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return out / f"{name}.tar.gz", elapsed
+
+
+def evaluate_model(model: Path, texts: list[str], work: Path) -> dict:
+    texts_file = work / "texts.json"
+    texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    env = rasa_env() | {"BENCH_T0": repr(time.time())}
+    proc = subprocess.run(
+        [str(ROOT / ".venv-rasa" / "bin" / "python"), __file__, "--worker", str(model),
+         str(texts_file)], cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"parsing with {model} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def metrics(examples: list[dict], results: list[dict]) -> dict:
+    """Per-language metrics (keys 'th', 'en', 'all')."""
+    out = {}
+    for lang in ("th", "en", "all"):
+        pairs = [(e, r) for e, r in zip(examples, results, strict=True)
+                 if lang == "all" or e["lang"] == lang]
+        gold = [e["intent"] for e, _ in pairs]
+        pred = [r["intent"] for _, r in pairs]
+        both = list(zip(gold, pred, strict=True))
+        labels = sorted(set(gold))
+        per_intent = [
+            f1(sum(g == p == lab for g, p in zip(gold, pred, strict=True)),
+               sum(p == lab != g for g, p in zip(gold, pred, strict=True)),
+               sum(g == lab != p for g, p in zip(gold, pred, strict=True)))
+            for lab in labels
+        ]
+        ent = {}
+        for name in ENTITIES:
+            tp = fp = fn = 0
+            for e, r in pairs:
+                g = Counter(v for k, v in e["entities"] if k == name)
+                p = Counter(v for k, v in r["entities"] if k == name)
+                tp += sum((g & p).values())
+                fp += sum((p - g).values())
+                fn += sum((g - p).values())
+            ent[name] = {"f1": f1(tp, fp, fn), "support": tp + fn}
+        emergencies = [p == "emergency" for g, p in both if g == "emergency"]
+        confusions = Counter((g, p) for g, p in both if g != p).most_common(5)
+        out[lang] = {
+            "n": len(pairs),
+            "accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(pairs),
+            "macro_f1": sum(per_intent) / len(per_intent),
+            "entities": ent,
+            "emergency_recall": sum(emergencies) / len(emergencies) if emergencies else None,
+            "fallback_rate": sum(p == "nlu_fallback" for p in pred) / len(pairs),
+            "confusions": [[g, p, n] for (g, p), n in confusions],
+            "language_key_accuracy": (
+                sum(r["language"] == e["lang"] for e, r in pairs) / len(pairs)
+                if all("language" in r for _, r in pairs) else None
+            ),
+        }
+    return out
+
+
+def threshold_sweep(examples: list[dict], results: list[dict]) -> list[dict]:
+    """Fallback rate and accuracy of the answered messages for each threshold."""
+    rows = []
+    for t in THRESHOLDS:
+        answered = [(e, r) for e, r in zip(examples, results, strict=True)
+                    if r["raw_confidence"] >= t]
+        wrong_kept = sum(e["intent"] != r["raw_intent"] for e, r in answered)
+        wrong = sum(e["intent"] != r["raw_intent"] for e, r in zip(examples, results, strict=True))
+        emerg_lost = sum(e["intent"] == "emergency" and r["raw_confidence"] < t
+                         for e, r in zip(examples, results, strict=True))
+        rows.append({
+            "threshold": t,
+            "fallback_rate": 1 - len(answered) / len(examples),
+            "answered_accuracy": (len(answered) - wrong_kept) / max(len(answered), 1),
+            "errors_caught": (wrong - wrong_kept) / wrong if wrong else 1.0,
+            "emergencies_to_fallback": emerg_lost,
+        })
+    return rows
+
+
+def bench(config: Path, examples: list[dict], work: Path) -> dict:
+    print(f"[bench] training {config.relative_to(ROOT)} ...", file=sys.stderr, flush=True)
+    model, train_s = train(config, work)
+    print(f"[bench] trained in {train_s:.1f}s; parsing {len(examples)} held-out messages ...",
+          file=sys.stderr, flush=True)
+    run = evaluate_model(model, [e["text"] for e in examples], work)
+    latencies = sorted(r["ms"] for r in run["results"])
+    return {
+        "config": str(config.relative_to(ROOT)),
+        "train_s": train_s,
+        "cold_start_s": run["cold_start_s"],
+        "load_s": run["load_s"],
+        "model_mb": model.stat().st_size / 1e6,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "metrics": metrics(examples, run["results"]),
+        "sweep": threshold_sweep(examples, run["results"]),
+        "results": run["results"],
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def render(columns: list[tuple[str, dict]], examples: list[dict]) -> str:
+    """Markdown report; `columns` are (label, result), Saphan's pipeline first."""
+    n_train = sum(1 for p in TRAIN.glob("*.yml") for line in p.read_text().splitlines()
+                  if line.startswith("      - ") and p.name != "gazetteer.yml")
+    ours = columns[0][1]
+    lines = [
+        "# NLU benchmark",
+        "",
+        f"Held-out split nlu_data/test: {len(examples)} messages "
+        f"(th {sum(e['lang'] == 'th' for e in examples)}, "
+        f"en {sum(e['lang'] == 'en' for e in examples)}); trained on nlu_data/train "
+        f"({n_train} examples). Machine: {os.cpu_count()} cores (shared). "
+        "Generated by `make bench-nlu` (scripts/bench_nlu.py); configs: "
+        + ", ".join(f"{label} = `{res['config']}`" for label, res in columns) + ".",
+        "",
+        "| metric | " + " | ".join(label for label, _ in columns) + " | target |",
+        "| --- | " + " | ".join("---" for _ in columns) + " | --- |",
+    ]
+
+    def row(label: str, get, target: str = "", digits: int = 3) -> None:
+        cells = " | ".join(fmt(get(res), digits) for _, res in columns)
+        lines.append(f"| {label} | {cells} | {target} |")
+
+    for lang in ("th", "en"):
+        row(f"intent accuracy ({lang})", lambda r, lg=lang: r["metrics"][lg]["accuracy"], "≥ 0.95")
+        row(f"intent macro-F1 ({lang})", lambda r, lg=lang: r["metrics"][lg]["macro_f1"])
+        row(f"emergency recall ({lang})", lambda r, lg=lang: r["metrics"][lg]["emergency_recall"],
+            "≥ 0.98")
+        for ent, target in (("province", "≥ 0.95"), ("service_type", "≥ 0.90"), ("language", "")):
+            row(f"entity F1 {ent} ({lang})",
+                lambda r, lg=lang, e=ent: r["metrics"][lg]["entities"][e]["f1"], target)
+        row(f"nlu_fallback rate ({lang})", lambda r, lg=lang: r["metrics"][lg]["fallback_rate"])
+    row("intent accuracy (all)", lambda r: r["metrics"]["all"]["accuracy"], "")
+    row("emergency recall (all)", lambda r: r["metrics"]["all"]["emergency_recall"], "≥ 0.98")
+    for ent, target in (("province", "≥ 0.95"), ("service_type", "≥ 0.90")):
+        row(f"entity F1 {ent} (all)", lambda r, e=ent: r["metrics"]["all"]["entities"][e]["f1"],
+            target)
+    row("`language` key accuracy (all)", lambda r: r["metrics"]["all"]["language_key_accuracy"])
+    row("training time, s (`rasa train nlu`)", lambda r: r["train_s"], "≤ 90", 1)
+    row("cold start to first answer, s", lambda r: r["cold_start_s"], "≤ 20", 1)
+    row("model load (Agent.load), s", lambda r: r["load_s"], "", 2)
+    row("model size, MB", lambda r: r["model_mb"], "", 1)
+    row("parse latency p50, ms", lambda r: r["p50_ms"], "", 1)
+    row("parse latency p95, ms", lambda r: r["p95_ms"], "≤ 50", 1)
+    lines += ["", "Entity support (all): " + ", ".join(
+        f"{e} {ours['metrics']['all']['entities'][e]['support']}" for e in ENTITIES) + ". "
+        "Entity F1 compares per message the (entity, canonical value) pairs; th = messages "
+        "with Thai script (incl. code-mixed). Intent accuracy counts nlu_fallback as wrong. "
+        "Cold start = new process → imports → model loaded → first answer."]
+    for label, res in columns:
+        lines += ["", f"Worst confusions, {label} (gold → predicted, count):", ""]
+        for lang in ("th", "en"):
+            conf = res["metrics"][lang]["confusions"]
+            text = "; ".join(f"{g} → {p} ({n})" for g, p, n in conf) or "none"
+            lines.append(f"- {lang}: {text}")
+    lines += [
+        "", f"Fallback threshold sweep, {columns[0][0]} (raw top intent vs its confidence):", "",
+        "| threshold | fallback rate | accuracy of answered | errors caught | emergencies lost |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in ours["sweep"]:
+        lines.append(f"| {s['threshold']} | {s['fallback_rate']:.3f} | "
+                     f"{s['answered_accuracy']:.3f} | {s['errors_caught']:.2f} | "
+                     f"{s['emergencies_to_fallback']} |")
+    lines += [""] + [f"{label} measured: {res.get('measured_at', 'this run')}."
+                     for label, res in columns[1:]] + [""]
+    return "\n".join(lines)
+
+
+def cached_bench(config: Path, examples: list[dict], work: Path, reuse: bool) -> dict:
+    """Benchmark a costly comparison config, or reuse its saved numbers."""
+    cache = ROOT / "benchmarks" / f"{config.stem}.json"
+    if reuse and cache.exists():
+        result = json.loads(cache.read_text(encoding="utf-8"))
+        if result.get("n_test") != len(examples):
+            print(f"[bench] note: {cache.name} was measured on a different test split",
+                  file=sys.stderr)
+        return result
+    result = bench(config, examples, work / config.stem)
+    result["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    result["n_test"] = len(examples)
+    result.pop("results", None)
+    cache.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Saphan NLU benchmark")
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="reuse the saved numbers of the comparison pipelines "
+                             "(benchmarks/nlu_*config.json) instead of retraining them")
+    parser.add_argument("--worker", nargs=2, metavar=("MODEL", "TEXTS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(*args.worker)
+        return 0
+    examples = load_test()
+    with tempfile.TemporaryDirectory(prefix="bench-nlu-") as tmp:
+        columns = [("Saphan", bench(OURS, examples, Path(tmp) / "ours"))]
+        for label, config in COMPARISONS:
+            columns.append((label, cached_bench(config, examples, Path(tmp), args.skip_baseline)))
+    report = render(columns, examples)
+    REPORT.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
