@@ -1,0 +1,193 @@
+"""The durable inbox: store accepted events (deduplicated), claim them in per-user order,
+finish or reschedule them. Synchronous SQLAlchemy; the async workers call it in threads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.models import DONE, FAILED, PENDING, PROCESSING, InboxEvent
+from saphan.db import session_scope
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class InvalidEvent(ValueError):
+    """A webhook event lacks a field the gateway needs."""
+
+
+@dataclass
+class Job:
+    """A claimed inbox event (a detached snapshot of the row)."""
+
+    id: int
+    channel: str
+    line_user_id: str
+    event_type: str
+    payload: dict[str, Any]
+    reply_token: str | None
+    reply_token_used: bool
+    received_at: datetime
+    attempts: int
+    fallback_sent: bool
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    webhook_event_id: str
+    new: bool
+
+
+def _field(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise InvalidEvent(f"event field {name} missing or invalid")
+    return value
+
+
+def parse_event(event: Any) -> tuple[str, str, str] | None:
+    """(webhookEventId, type, source.userId) of one event; None for events without a user
+    (e.g. a group the bot was added to), which the gateway ignores; `InvalidEvent` if malformed."""
+    if not isinstance(event, dict) or not isinstance(event.get("source"), dict):
+        raise InvalidEvent("event is not an object with a source")
+    event_id = _field(event.get("webhookEventId"), "webhookEventId")
+    kind = _field(event.get("type"), "type")
+    if "userId" not in event["source"]:
+        return None
+    return event_id, kind, _field(event["source"]["userId"], "source.userId")
+
+
+def store_events(channel: str, events: list[dict[str, Any]]) -> list[StoredEvent]:
+    """Commit every event (validated with `parse_event` first); redeliveries are counted, not
+    stored twice. All or nothing: raises before writing if any event is invalid."""
+    parsed = [(fields, e) for e in events if (fields := parse_event(e)) is not None]
+    now = utcnow()
+    stored: list[StoredEvent] = []
+    with session_scope() as session:
+        for (event_id, kind, user_id), event in parsed:
+            ts = event.get("timestamp")
+            event_time = (datetime.fromtimestamp(ts / 1000, UTC)
+                          if isinstance(ts, int | float) else now)
+            row = InboxEvent(
+                webhook_event_id=event_id, channel=channel, line_user_id=user_id,
+                event_type=kind, payload=json.dumps(event, ensure_ascii=False),
+                reply_token=event.get("replyToken") if isinstance(event.get("replyToken"), str)
+                else None, reply_token_used=False, event_time=event_time, received_at=now,
+                status=PENDING, attempts=0, next_attempt_at=now, fallback_sent=False,
+                redeliveries=0,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                stored.append(StoredEvent(event_id, new=True))
+            except IntegrityError:  # a redelivery (or the same event arriving concurrently)
+                _count_redelivery(session, event_id)
+                stored.append(StoredEvent(event_id, new=False))
+    return stored
+
+
+def _count_redelivery(session: Session, event_id: str) -> bool:
+    result = session.execute(
+        update(InboxEvent).where(InboxEvent.webhook_event_id == event_id)
+        .values(redeliveries=InboxEvent.redeliveries + 1)
+    )
+    return bool(result.rowcount)
+
+
+def recover_unfinished() -> int:
+    """After a crash/restart: events left `processing` go back to `pending`. Returns the count."""
+    with session_scope() as session:
+        result = session.execute(
+            update(InboxEvent).where(InboxEvent.status == PROCESSING).values(status=PENDING)
+        )
+        return int(result.rowcount or 0)
+
+
+def users_with_due_events(limit: int = 1000) -> tuple[list[tuple[str, str]], datetime | None]:
+    """Users whose oldest unfinished event is due now, and the earliest future due time."""
+    now = utcnow()
+    with session_scope() as session:
+        oldest = (
+            select(func.min(InboxEvent.id))
+            .where(InboxEvent.status.in_((PENDING, PROCESSING)))
+            .group_by(InboxEvent.channel, InboxEvent.line_user_id)
+        )
+        rows = session.execute(
+            select(InboxEvent.channel, InboxEvent.line_user_id, InboxEvent.status,
+                   InboxEvent.next_attempt_at)
+            .where(InboxEvent.id.in_(oldest)).order_by(InboxEvent.id).limit(limit)
+        ).all()
+    due, later = [], None
+    for channel, user, status, next_at in rows:
+        if status != PENDING:
+            continue
+        if as_utc(next_at) <= now:
+            due.append((channel, user))
+        else:
+            later = min(later or as_utc(next_at), as_utc(next_at))
+    return due, later
+
+
+def claim_next(channel: str, line_user_id: str) -> Job | None:
+    """Mark the user's oldest unfinished event `processing` if it is due; None otherwise."""
+    now = utcnow()
+    with session_scope() as session:
+        query = (
+            select(InboxEvent)
+            .where(InboxEvent.channel == channel, InboxEvent.line_user_id == line_user_id,
+                   InboxEvent.status.in_((PENDING, PROCESSING)))
+            .order_by(InboxEvent.id).limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = session.execute(query).scalar_one_or_none()
+        if row is None or row.status != PENDING or as_utc(row.next_attempt_at) > now:
+            return None
+        row.status = PROCESSING
+        row.attempts += 1
+        return Job(
+            id=row.id, channel=row.channel, line_user_id=row.line_user_id,
+            event_type=row.event_type, payload=json.loads(row.payload),
+            reply_token=row.reply_token, reply_token_used=row.reply_token_used,
+            received_at=as_utc(row.received_at), attempts=row.attempts,
+            fallback_sent=row.fallback_sent,
+        )
+
+
+def mark_done(event_id: int) -> None:
+    with session_scope() as session:
+        session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
+                        .values(status=DONE, completed_at=utcnow(), last_error=None))
+
+
+def mark_fallback_sent(event_id: int) -> None:
+    with session_scope() as session:
+        session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
+                        .values(fallback_sent=True))
+
+
+def reschedule(event_id: int, attempts: int, error: str, base_s: float, max_s: float,
+               max_attempts: int) -> str:
+    """Back to `pending` after an exponential backoff, or `failed` after `max_attempts`."""
+    delay = min(max_s, base_s * 2 ** max(0, attempts - 1))
+    status = FAILED if attempts >= max_attempts else PENDING
+    with session_scope() as session:
+        session.execute(
+            update(InboxEvent).where(InboxEvent.id == event_id).values(
+                status=status, last_error=error[:500],
+                next_attempt_at=utcnow() + timedelta(seconds=delay),
+            )
+        )
+    return status

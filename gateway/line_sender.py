@@ -1,0 +1,110 @@
+"""Send messages through the LINE Messaging API (line-bot-sdk v3, async client).
+
+Reply first; the caller pushes when the reply token is expired or invalid. 429/5xx are retried
+with exponential backoff; pushes carry `X-Line-Retry-Key` so a retry never duplicates a message
+(LINE answers 409 when that key was already accepted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from gateway.channels import Channel
+from saphan.settings import Settings
+
+log = logging.getLogger("saphan.gateway.line")
+
+
+class LineSendError(RuntimeError):
+    """LINE did not accept a push after all retries; the event stays queued."""
+
+
+def _retryable(status: int | None) -> bool:
+    return status is None or status == 429 or status >= 500
+
+
+class LineSender:
+    """One SDK client per channel, created on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._clients: dict[str, AsyncApiClient] = {}
+
+    def _api(self, channel: Channel) -> AsyncMessagingApi:
+        client = self._clients.get(channel.name)
+        if client is None:
+            config = Configuration(
+                host=self.settings.line_api_base_url, access_token=channel.access_token
+            )
+            client = self._clients[channel.name] = AsyncApiClient(config)
+        return AsyncMessagingApi(client)
+
+    async def reply(self, channel: Channel, reply_token: str, messages: list[dict]) -> bool:
+        """True when LINE accepted the reply; False when it did not (token expired/invalid,
+        or LINE failed), so the caller pushes instead."""
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        try:
+            await self._api(channel).reply_message(request)
+            return True
+        except ApiException as exc:
+            log.info("reply on %s not accepted (HTTP %s); will push", channel.name, exc.status)
+            return False
+        except Exception as exc:  # network errors: push with a retry key is the safe path
+            log.warning("reply on %s failed: %s; will push", channel.name, type(exc).__name__)
+            return False
+
+    async def push(
+        self, channel: Channel, user_id: str, messages: list[dict], retry_key: str
+    ) -> None:
+        """Push with retries on 429/5xx/network errors; raises `LineSendError` at the end."""
+        request = PushMessageRequest.from_dict({"to": user_id, "messages": messages})
+        attempts = max(1, self.settings.line_send_attempts)
+        for attempt in range(attempts):
+            try:
+                await self._api(channel).push_message(request, x_line_retry_key=retry_key)
+                return
+            except ApiException as exc:
+                if exc.status == 409:  # this retry key was already accepted: sent before
+                    return
+                if not _retryable(exc.status):
+                    raise LineSendError(f"push rejected with HTTP {exc.status}") from exc
+                error = f"HTTP {exc.status}"
+                delay = _retry_after(exc.headers)
+            except Exception as exc:
+                error, delay = type(exc).__name__, None
+            if attempt + 1 < attempts:
+                await asyncio.sleep(delay if delay is not None else 0.2 * 2**attempt)
+        raise LineSendError(f"push failed after {attempts} attempts ({error})")
+
+    async def language_of(self, channel: Channel, user_id: str) -> str | None:
+        """The user's LINE language from their profile, or None when unavailable."""
+        try:
+            profile = await self._api(channel).get_profile(user_id)
+        except Exception as exc:
+            log.info("profile on %s unavailable: %s", channel.name, type(exc).__name__)
+            return None
+        return profile.language
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = headers.get("Retry-After") if headers else None
+        return min(float(value), 30.0) if value else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,64 @@
+"""`POST /line/{channel}/webhook`: verify, commit to the inbox, acknowledge; process later."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from gateway import inbox
+from gateway.channels import Channel
+from gateway.signature import is_valid
+
+router = APIRouter(tags=["line"])
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The raw body, or None when it is larger than `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+async def accept_events(request: Request, channel: Channel, events: list) -> JSONResponse:
+    """Commit `events` for `channel` (all or nothing) and wake the workers."""
+    try:
+        stored = await asyncio.to_thread(inbox.store_events, channel.name, events)
+    except inbox.InvalidEvent as exc:
+        return _error(400, str(exc))
+    request.app.state.workers.wake()
+    new = sum(1 for s in stored if s.new)
+    return JSONResponse({"accepted": new, "redeliveries": len(stored) - new,
+                         "ignored": len(events) - len(stored)})
+
+
+@router.post("/line/{channel_name}/webhook", summary="LINE webhook of one channel")
+async def line_webhook(channel_name: str, request: Request) -> JSONResponse:
+    channel = request.app.state.channels.get(channel_name)
+    if channel is None or channel.is_simulator:
+        return _error(404, f"unknown channel {channel_name!r}")
+    limit = request.app.state.settings.webhook_max_body_bytes
+    body = await _read_limited(request, limit)
+    if body is None:
+        return _error(413, f"body larger than {limit} bytes")
+    if not is_valid(channel.secret, body, request.headers.get("x-line-signature")):
+        return _error(401, "missing or invalid X-Line-Signature")
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _error(400, "body is not valid JSON")
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        return _error(400, "body must be an object with an 'events' list")
+    return await accept_events(request, channel, data["events"])

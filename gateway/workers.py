@@ -1,0 +1,76 @@
+"""Background workers inside the gateway process: one asyncio task per user with due events,
+so each user's events run in order and different users run in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from gateway import inbox
+from gateway.inbox import utcnow
+from gateway.processor import EventProcessor
+
+log = logging.getLogger("saphan.gateway.workers")
+POLL_S = 1.0
+
+
+class InboxWorkers:
+    def __init__(self, processor: EventProcessor, max_parallel_users: int = 16) -> None:
+        self.processor = processor
+        self._wake = asyncio.Event()
+        self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(max_parallel_users)
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        recovered = await asyncio.to_thread(inbox.recover_unfinished)
+        if recovered:
+            log.info("recovered %s unfinished events", recovered)
+        self._loop_task = asyncio.create_task(self._dispatch_loop(), name="inbox-dispatch")
+
+    def wake(self) -> None:
+        """New events were committed: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop dispatching, then cancel running events (they are redone after restart)."""
+        self._stopping = True  # a flag too: a cancellation racing a wake-up can be swallowed
+        for task in [t for t in (self._loop_task, *self._active.values()) if t]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _dispatch_loop(self) -> None:
+        while not self._stopping:
+            timeout = POLL_S
+            self._wake.clear()
+            try:
+                due, later = await asyncio.to_thread(inbox.users_with_due_events)
+                for key in due:
+                    if key not in self._active:
+                        self._active[key] = asyncio.create_task(self._drain(key))
+                if later is not None:
+                    timeout = max(0.05, min(POLL_S, (later - utcnow()).total_seconds()))
+            except Exception:
+                log.exception("inbox dispatch failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+
+    async def _drain(self, key: tuple[str, str]) -> None:
+        """Process the user's due events one after another, oldest first."""
+        try:
+            async with self._slots:
+                while not self._stopping:
+                    job = await asyncio.to_thread(inbox.claim_next, *key)
+                    if job is None:
+                        return
+                    await self.processor.process(job)
+        except Exception:
+            log.exception("worker for a user failed; the dispatcher will retry")
+        finally:
+            self._active.pop(key, None)
+            if not self._stopping:
+                self._wake.set()

@@ -1,0 +1,109 @@
+"""Pure pieces of the gateway: signatures, channel config, Rasa → LINE mapping, texts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gateway.channels import ChannelConfigError, load_channels
+from gateway.line_messages import (
+    MAX_QUICK_REPLIES,
+    MAX_TEXT,
+    batches,
+    rasa_to_line,
+    service_cards,
+)
+from gateway.processor import guess_language
+from gateway.rasa_bridge import conversation_id
+from gateway.signature import is_valid, sign
+from gateway.texts import emergency_numbers, text
+from saphan.settings import Settings
+
+
+def test_signature_matches_an_independent_hmac():
+    # printf '{"events":[]}' | openssl dgst -sha256 -hmac s3cret -binary | base64
+    expected = "ZuVY0DkZxvoGXoj+QPBt7+gZL2ow1Kpy+nm913XvpIw="
+    assert sign("s3cret", b'{"events":[]}') == expected
+    assert is_valid("s3cret", b'{"events":[]}', expected)
+    assert not is_valid("s3cret", b'{"events": []}', expected)
+    assert not is_valid("other", b'{"events":[]}', expected)
+    assert not is_valid("s3cret", b'{"events":[]}', None)
+    assert not is_valid("s3cret", b'{"events":[]}', "ทดสอบ")
+
+
+def test_channels_from_settings_and_errors():
+    raw = json.dumps([{"name": "officer", "audience": "officer", "secret": "s",
+                       "access_token": "t"}])
+    channels = load_channels(Settings(line_channels=raw))
+    assert channels["officer"].audience == "officer" and channels["officer"].secret == "s"
+    assert channels["simulator-public"].is_simulator
+    for bad in ("not json", '[{"name": "x"}]',
+                '[{"name": "x", "audience": "boss", "secret": "s", "access_token": "t"}]',
+                '[{"name": "simulator-public", "audience": "public", "secret": "s", '
+                '"access_token": "t"}]'):
+        with pytest.raises(ChannelConfigError):
+            load_channels(Settings(line_channels=bad))
+
+
+def test_conversation_id_is_stable_pseudonymous_and_keyed():
+    a = conversation_id("key", "public", "U123")
+    assert a == conversation_id("key", "public", "U123")
+    assert "U123" not in a and len(a) == 32
+    assert a != conversation_id("other-key", "public", "U123")
+    assert a != conversation_id("key", "officer", "U123")
+
+
+def test_text_and_buttons_become_messages_with_quick_replies():
+    buttons = [{"title": f"choice number {i} with a long title", "payload": f"/p{i}"}
+               for i in range(20)]
+    messages = rasa_to_line([{"text": "x" * 6000}, {"text": "pick", "buttons": buttons}])
+    assert len(messages[0]["text"]) == MAX_TEXT
+    items = messages[1]["quickReply"]["items"]
+    assert len(items) == MAX_QUICK_REPLIES
+    assert items[0]["action"] == {"type": "postback", "label": "choice number 0 wit…",
+                                  "data": "/p0", "displayText": "choice number 0 with a long title"}
+
+
+def test_quick_reply_moves_to_the_last_message():
+    messages = rasa_to_line([{"text": "a", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
+                             {"text": "b"}])
+    assert "quickReply" in messages[-1]
+
+
+def test_services_custom_payload_becomes_flex_cards_with_call_and_map():
+    services = [{"name": "Shelter", "phone": "02-123 4567", "latitude": 13.7,
+                 "longitude": 100.5, "address": "Bangkok"}, {"name": "Office"}]
+    [flex] = rasa_to_line([{"custom": {"services": services, "alt_text": "2 services"}}])
+    assert flex["type"] == "flex" and flex["altText"] == "2 services"
+    first, second = flex["contents"]["contents"]
+    uris = [b["action"]["uri"] for b in first["footer"]["contents"]]
+    assert uris[0] == "tel:021234567" and "13.7,100.5" in uris[1]
+    assert "footer" not in second
+
+
+def test_line_message_custom_payload_passes_through_and_unknown_is_dropped():
+    sticker = {"type": "sticker", "packageId": "1", "stickerId": "2"}
+    assert rasa_to_line([{"custom": sticker}, {"custom": {"foo": 1}}]) == [sticker]
+
+
+def test_batches_of_at_most_five():
+    messages = rasa_to_line([{"text": str(i)} for i in range(12)])
+    assert [len(b) for b in batches(messages)] == [5, 5, 2]
+    assert len(service_cards([{"name": str(i)} for i in range(20)], "x")["contents"]
+               ["contents"]) == 12
+
+
+def test_fallback_texts_have_emergency_numbers_in_both_languages():
+    assert emergency_numbers() == ["191", "1300"]
+    for language in ("th", "en", "xx"):
+        assert all(n in text("fallback", language) for n in ("191", "1300"))
+    assert text("fallback", "th") != text("fallback", "en")
+    assert text("fallback", "xx") == text("fallback", "th")
+
+
+@pytest.mark.parametrize(("message", "current", "expected"), [
+    ("สวัสดี", "en", "th"), ("hello there", "th", "en"), ("123", "en", "en"), ("ok", "th", "th"),
+])
+def test_guess_language(message, current, expected):
+    assert guess_language(message, current) == expected
