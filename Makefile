@@ -24,5 +24,26 @@ model: setup ## train the Rasa model if its inputs changed
 lock: ## re-resolve requirements/*.in into the pinned requirements/*.lock files
 	@scripts/lock.sh
 
+bench-gateway: ## webhook acknowledgement latency of a real gateway process (target p95 <= 50 ms)
+	@PYTHONPATH=. $(PY) scripts/bench_gateway.py
+
 clean:
 	rm -rf var models .pytest_cache .ruff_cache
+
+bench-nlu: setup ## NLU benchmark vs Rasa's default pipeline -> benchmarks/nlu.md (SKIP_BASELINE=1: reuse saved baseline)
+	@PYTHONPATH=bot:. .venv-rasa/bin/python scripts/bench_nlu.py $(if $(SKIP_BASELINE),--skip-baseline)
+
+bench-directory: ## directory: import rate and nearest-10 p50/p95 on SQLite and PostgreSQL (100k rows)
+	@$(PY) scripts/bench_directory.py
+
+.PHONY: bench-screening
+bench-screening: ## screening: adaptive questions asked vs the full list -> benchmarks/screening.md
+	@$(PY) scripts/bench_screening.py
+
+.PHONY: bench-load reliability
+bench-load: ## load: simulated LINE users vs the full stack, stepped to the knee -> benchmarks/reliability.md
+	@PYTHONPATH=. $(PY) -m reliability.load
+
+reliability: ## fuzz + security tests, then faults under load (short) -> benchmarks/reliability.md
+	@$(PY) -m pytest tests/reliability -q
+	@PYTHONPATH=. $(PY) -m reliability.faults --down 4 --drain 90

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from cases import runtime, service
 from cases.vocab import PRIORITIES, REFERRAL_REASONS, SOURCES
+from saphan.http_types import RowId
 from saphan.settings import get_settings
 
 
@@ -99,7 +100,7 @@ async def create(item: CaseIn) -> JSONResponse:
 
 
 @router.get("/{case_id}", response_model=CaseOut, summary="A case's state")
-async def read(case_id: int) -> CaseOut:
+async def read(case_id: RowId) -> CaseOut:
     try:
         return _out(await asyncio.to_thread(service.get_case, case_id))
     except service.CaseError as exc:
@@ -107,7 +108,7 @@ async def read(case_id: int) -> CaseOut:
 
 
 @router.post("/{case_id}/messages", status_code=201, summary="Add a bot/system transcript line")
-async def add_message(case_id: int, item: MessageIn) -> dict[str, int]:
+async def add_message(case_id: RowId, item: MessageIn) -> dict[str, int]:
     try:
         message = await asyncio.to_thread(service.add_message, case_id, item.sender, item.text)
     except service.CaseError as exc:
@@ -118,7 +119,7 @@ async def add_message(case_id: int, item: MessageIn) -> dict[str, int]:
 
 
 @router.post("/{case_id}/referrals", status_code=201, summary="Record an outgoing referral")
-async def add_referral(case_id: int, item: ReferralIn) -> dict[str, int]:
+async def add_referral(case_id: RowId, item: ReferralIn) -> dict[str, int]:
     try:
         referral = await asyncio.to_thread(
             service.add_referral, case_id, item.service_name, item.reason, None,

@@ -38,6 +38,7 @@ from dashboard.auth import (
 )
 from dashboard.i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, strings
 from dashboard.services import suggested_services
+from saphan.http_types import RowId
 from saphan.settings import get_settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -212,7 +213,7 @@ def _case_or_404(case_id: int) -> Any:
 
 
 @pages.get("/cases/{case_id}", response_class=HTMLResponse)
-async def case_page(request: Request, case_id: int, session: SessionDep) -> HTMLResponse:
+async def case_page(request: Request, case_id: RowId, session: SessionDep) -> HTMLResponse:
     case = await asyncio.to_thread(_case_or_404, case_id)
     await asyncio.to_thread(audit.record, session.worker.username, "view", case_id)
     workers = await asyncio.to_thread(active_caseworkers)
@@ -232,7 +233,7 @@ async def case_page(request: Request, case_id: int, session: SessionDep) -> HTML
 
 
 @pages.get("/cases/{case_id}/transcript", response_class=HTMLResponse)
-async def transcript(request: Request, case_id: int, session: SessionDep) -> HTMLResponse:
+async def transcript(request: Request, case_id: RowId, session: SessionDep) -> HTMLResponse:
     await asyncio.to_thread(_case_or_404, case_id)
     messages = await asyncio.to_thread(service.transcript, case_id)
     return _render(request, "_transcript.html", session, session.language, messages=messages)
@@ -243,7 +244,7 @@ async def _change(session: Session, case_id: int, action: str, detail: str | Non
 
 
 @pages.post("/cases/{case_id}/claim")
-async def claim(request: Request, case_id: int, session: SessionDep,
+async def claim(request: Request, case_id: RowId, session: SessionDep,
                 csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
     try:
@@ -256,7 +257,7 @@ async def claim(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/assign")
-async def assign(request: Request, case_id: int, session: SessionDep,
+async def assign(request: Request, case_id: RowId, session: SessionDep,
                  caseworker_id: Annotated[int, Form()],
                  csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
@@ -273,7 +274,7 @@ async def assign(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/reply")
-async def reply(request: Request, case_id: int, session: SessionDep,
+async def reply(request: Request, case_id: RowId, session: SessionDep,
                 text: Annotated[str, Form(min_length=1, max_length=5000)],
                 csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
@@ -286,7 +287,7 @@ async def reply(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/services")
-async def send_services(request: Request, case_id: int, session: SessionDep,
+async def send_services(request: Request, case_id: RowId, session: SessionDep,
                         service_id: Annotated[int, Form()],
                         csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
@@ -302,7 +303,7 @@ async def send_services(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/referrals")
-async def refer(request: Request, case_id: int, session: SessionDep,
+async def refer(request: Request, case_id: RowId, session: SessionDep,
                 service_name: Annotated[str, Form(min_length=1, max_length=300)],
                 reason: Annotated[str, Form()], details: Annotated[str, Form()] = "",
                 organisation: Annotated[str, Form()] = "",
@@ -320,7 +321,7 @@ async def refer(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/notes")
-async def note(request: Request, case_id: int, session: SessionDep,
+async def note(request: Request, case_id: RowId, session: SessionDep,
                body: Annotated[str, Form(min_length=1, max_length=5000)],
                csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
@@ -333,7 +334,7 @@ async def note(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/status")
-async def status(request: Request, case_id: int, session: SessionDep,
+async def status(request: Request, case_id: RowId, session: SessionDep,
                  value: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
     try:
@@ -346,7 +347,7 @@ async def status(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/handoff/end")
-async def end_handoff(request: Request, case_id: int, session: SessionDep,
+async def end_handoff(request: Request, case_id: RowId, session: SessionDep,
                       csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(session.csrf, csrf)
     try:
@@ -358,7 +359,7 @@ async def end_handoff(request: Request, case_id: int, session: SessionDep,
 
 
 @pages.post("/cases/{case_id}/close")
-async def close(request: Request, case_id: int, session: SessionDep,
+async def close(request: Request, case_id: RowId, session: SessionDep,
                 outcome: Annotated[str, Form()],
                 reason: Annotated[str, Form(min_length=1, max_length=5000)],
                 csrf: Annotated[str, Form()] = "") -> Response:

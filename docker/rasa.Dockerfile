@@ -6,5 +6,7 @@ COPY requirements/rasa.lock /tmp/rasa.lock
 RUN grep -i '^pythainlp==' /tmp/rasa.lock | xargs pip install --no-cache-dir
 COPY bot /app/bot
 COPY saphan/__init__.py saphan/language.py /app/saphan/
+# The emergency safety-net component reads its keyword list at start-up.
+COPY content/__init__.py content/keywords.py content/emergency_keywords.yml /app/content/
 ENV PYTHONPATH=/app/bot:/app
 USER 1001

@@ -51,8 +51,8 @@ class StoredEvent:
     new: bool
 
 
-def _field(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value or len(value) > 64:
+def _field(value: Any, name: str, max_length: int = 64) -> str:
+    if not isinstance(value, str) or not value or len(value) > max_length:
         raise InvalidEvent(f"event field {name} missing or invalid")
     return value
 
@@ -63,10 +63,27 @@ def parse_event(event: Any) -> tuple[str, str, str] | None:
     if not isinstance(event, dict) or not isinstance(event.get("source"), dict):
         raise InvalidEvent("event is not an object with a source")
     event_id = _field(event.get("webhookEventId"), "webhookEventId")
-    kind = _field(event.get("type"), "type")
+    kind = _field(event.get("type"), "type", max_length=32)
+    token = event.get("replyToken")
+    if isinstance(token, str) and len(token) > 128:
+        raise InvalidEvent("event field replyToken invalid")
+    try:
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # e.g. a lone surrogate escape: cannot be stored as text
+        raise InvalidEvent("event contains text that is not valid Unicode") from None
     if "userId" not in event["source"]:
         return None
     return event_id, kind, _field(event["source"]["userId"], "source.userId")
+
+
+def _event_time(ts: Any, default: datetime) -> datetime:
+    """LINE's millisecond timestamp; `default` when absent or out of any sane range."""
+    if isinstance(ts, bool) or not isinstance(ts, int | float):
+        return default
+    try:
+        return datetime.fromtimestamp(ts / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return default
 
 
 def store_events(channel: str, events: list[dict[str, Any]]) -> list[StoredEvent]:
@@ -78,8 +95,7 @@ def store_events(channel: str, events: list[dict[str, Any]]) -> list[StoredEvent
     with session_scope() as session:
         for (event_id, kind, user_id), event in parsed:
             ts = event.get("timestamp")
-            event_time = (datetime.fromtimestamp(ts / 1000, UTC)
-                          if isinstance(ts, int | float) else now)
+            event_time = _event_time(ts, now)
             row = InboxEvent(
                 webhook_event_id=event_id, channel=channel, line_user_id=user_id,
                 event_type=kind, payload=json.dumps(event, ensure_ascii=False),

@@ -12,13 +12,13 @@ import logging
 import re
 from typing import Any
 
+from cases import runtime as case_runtime
 from gateway import inbox, outbox, users
 from gateway.channels import Channel
 from gateway.inbox import Job
 from gateway.line_messages import batches, quick_reply, rasa_to_line, text_message
 from gateway.line_sender import LineSender, LineSendError
 from gateway.rasa_bridge import RasaBridge, RasaUnavailable
-from gateway.routing import destination
 from gateway.texts import (
     LANGUAGE_POSTBACK_PREFIX,
     LANGUAGES,
@@ -94,13 +94,15 @@ class EventProcessor:
             await asyncio.to_thread(users.update_user, job.channel, job.line_user_id,
                                     active=False)
         elif kind == "postback":
-            data = str((event.get("postback") or {}).get("data", ""))
+            postback = event.get("postback")
+            data = str(postback.get("data", "")) if isinstance(postback, dict) else ""
             if data.startswith(LANGUAGE_POSTBACK_PREFIX):
                 await self._set_language(job, channel, data[len(LANGUAGE_POSTBACK_PREFIX):])
             elif data:
                 await self._ask_rasa(job, channel, user, data, None)
         elif kind == "message":
-            await self._message(job, channel, user, event.get("message") or {})
+            message = event.get("message")
+            await self._message(job, channel, user, message if isinstance(message, dict) else {})
 
     async def _message(self, job: Job, channel: Channel, user: users.User,
                        message: dict[str, Any]) -> None:
@@ -124,8 +126,8 @@ class EventProcessor:
 
     async def _ask_rasa(self, job: Job, channel: Channel, user: users.User, message: str,
                         location: dict[str, Any] | None) -> None:
-        if destination(user) != "rasa":  # handoff hook (caseworker issue)
-            return
+        if await case_runtime.to_case(user.conversation_id, message, location):
+            return  # live handoff: the message went to the case transcript, not to Rasa
         metadata = {"channel": channel.name, "audience": channel.audience,
                     "language": user.language, "location": location}
         try:

@@ -15,6 +15,10 @@ from gateway.signature import is_valid
 router = APIRouter(tags=["line"])
 
 
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -56,8 +60,8 @@ async def line_webhook(channel_name: str, request: Request) -> JSONResponse:
     if not is_valid(channel.secret, body, request.headers.get("x-line-signature")):
         return _error(401, "missing or invalid X-Line-Signature")
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # bad JSON/UTF-8, NaN/Infinity, absurd nesting
         return _error(400, "body is not valid JSON")
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         return _error(400, "body must be an object with an 'events' list")

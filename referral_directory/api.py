@@ -21,6 +21,7 @@ from referral_directory.search import Hit, ServiceQuery, get_service, search_ser
 from referral_directory.store import to_record, upsert_records
 from referral_directory.vocab import LANGUAGES, SAMPLE_NOTICE, SERVICE_TYPES
 from saphan.db import session_scope
+from saphan.http_types import RowId
 from saphan.settings import get_settings
 
 router = APIRouter(prefix="/api/services", tags=["directory"])
@@ -150,7 +151,7 @@ def list_services(
 
 
 @router.get("/{service_id}", response_model=ServiceOut, summary="One service")
-def read_service(service_id: int, db: Annotated[Session, Depends(_db)]) -> ServiceOut:
+def read_service(service_id: RowId, db: Annotated[Session, Depends(_db)]) -> ServiceOut:
     service = get_service(db, service_id)
     if service is None:
         raise HTTPException(404, "no such service")
@@ -178,7 +179,7 @@ def create_service(record: ServiceRecord, db: Annotated[Session, Depends(_db)]) 
     summary="Replace a service (admin)",
 )
 def update_service(
-    service_id: int, record: ServiceRecord, db: Annotated[Session, Depends(_db)]
+    service_id: RowId, record: ServiceRecord, db: Annotated[Session, Depends(_db)]
 ) -> ServiceOut:
     service = get_service(db, service_id)
     if service is None:
@@ -196,7 +197,7 @@ def update_service(
     dependencies=[Depends(require_admin)],
     summary="Delete a service (admin)",
 )
-def delete_service(service_id: int, db: Annotated[Session, Depends(_db)]) -> Response:
+def delete_service(service_id: RowId, db: Annotated[Session, Depends(_db)]) -> Response:
     service = get_service(db, service_id)
     if service is None:
         raise HTTPException(404, "no such service")

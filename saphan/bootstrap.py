@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from referral_directory.bundled import load_bundled
-from saphan.db import make_engine
 from saphan.migrate import upgrade
 from saphan.rasa_model import ensure_model
 from saphan.settings import Settings
@@ -19,13 +18,16 @@ def _say(message: str) -> None:
 def prepare_database(settings: Settings) -> None:
     """Migrate the app database to the newest schema and load the bundled data."""
     upgrade(settings.database_url)
-    load_bundled(make_engine(settings.database_url))
+    load_bundled(settings.database_url)
     _say("database migrated")
 
 
 def prepare(settings: Settings) -> Path:
     """Bring database, bundled data and model up to date; return the model path."""
     prepare_database(settings)
+    from screening.startup import check_screening_files
+
+    _say(f"screening questionnaire {check_screening_files()}")
     model = ensure_model()
     _say(f"model {model.name}")
     return model

@@ -7,13 +7,21 @@ import sys
 
 import typer
 
+from cases.accounts import caseworker_app
+from gateway.line_cli import app as line_app
+from referral_directory.cli import directory_app
 from saphan.settings import get_settings
+from screening.cli import officer_app
 
 app = typer.Typer(help="Saphan admin commands.", no_args_is_help=True)
 db_app = typer.Typer(help="App database.", no_args_is_help=True)
 model_app = typer.Typer(help="Rasa model.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
+app.add_typer(directory_app, name="directory")
+app.add_typer(caseworker_app, name="caseworker")
+app.add_typer(line_app, name="line")
+app.add_typer(officer_app, name="officer")
 
 
 @db_app.command("upgrade")
@@ -28,9 +36,18 @@ def db_upgrade() -> None:
 @model_app.command("train")
 def model_train() -> None:
     """Train the Rasa model if its inputs changed; print its path."""
-    from saphan.rasa_model import ensure_model
+    from saphan.rasa_model import ModelTrainingError, ensure_model
 
-    typer.echo(str(ensure_model()))
+    try:
+        typer.echo(str(ensure_model()))
+    except ModelTrainingError as exc:
+        typer.echo(f"ERROR: {exc} (see Rasa's output above)", err=True)
+        raise typer.Exit(1) from None
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C so `saphan run` stops its children either way."""
+    raise KeyboardInterrupt
 
 
 @app.command("run")
@@ -38,20 +55,25 @@ def run() -> None:
     """Prepare (migrate, load data, train if needed) and run Rasa, actions and gateway."""
     from saphan.bootstrap import prepare
     from saphan.processes import action_server_spec, gateway_spec, rasa_spec
+    from saphan.rasa_model import ModelTrainingError
     from saphan.supervisor import ChildExited, Supervisor
+    from screening.errors import ScreeningDataError
 
     settings = get_settings()
-    model = prepare(settings)
+    try:
+        model = prepare(settings)
+    except (ModelTrainingError, ScreeningDataError) as exc:
+        typer.echo(f"[saphan] ERROR: {exc} (see Rasa's output above)", err=True)
+        raise typer.Exit(1) from None
     specs = [action_server_spec(settings), rasa_spec(settings, model), gateway_spec(settings)]
     sup = Supervisor(specs)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         sup.start()
         sup.wait_healthy()
         base = settings.gateway_url
         sup.log("all services are healthy. Open:")
         sup.log(f"  simulator   {base}/simulator")
-        sup.log(f"  dashboard   {base}/dashboard")
         sup.log(f"  health      {base}/healthz")
         sup.log(f"  API docs    {base}/docs")
         sup.log(f"  Rasa        {settings.rasa_url}   actions {settings.action_server_url}")

@@ -6,8 +6,10 @@ Each package owns its tables in its own `models.py`; add new model modules here.
 from saphan.db import Base
 
 MODEL_MODULES: list[str] = [
-    # "referral_directory.models",
-    # "gateway.models",
+    "referral_directory.models",
+    "gateway.models",
+    "cases.models",
+    "screening.models",
 ]
 
 

@@ -59,12 +59,55 @@ class Settings(BaseSettings):
     line_api_base_url: str = Field(
         default="https://api.line.me", description="LINE Messaging API host (tests: fake server)."
     )
+    line_data_api_base_url: str = Field(
+        default="https://api-data.line.me",
+        description="LINE content API host (rich menu images; tests: fake server).",
+    )
     line_channels: str = Field(
         default="",
         description=(
             "JSON list of LINE channels: "
             '[{"name": "public", "audience": "public", "secret": "...", "access_token": "..."}]'
         ),
+    )
+
+    # Gateway (LINE webhooks, durable inbox, sending)
+    webhook_max_body_bytes: int = Field(default=1_000_000, description="Larger webhooks -> 413.")
+    line_reply_token_ttl_s: float = Field(
+        default=50.0, description="After this many seconds the gateway pushes instead of replying."
+    )
+    inbox_retry_base_s: float = Field(default=2.0, description="First retry delay (doubles).")
+    inbox_retry_max_s: float = Field(default=60.0, description="Longest delay between retries.")
+    inbox_max_attempts: int = Field(default=200, description="Then the event is marked failed.")
+    line_send_attempts: int = Field(default=5, description="Tries per LINE API call on 429/5xx.")
+    simulator_enabled: bool = Field(default=True, description="Serve /simulator (local chat page).")
+
+    # Referral directory
+    admin_api_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token for directory admin API writes; empty disables them.",
+    )
+
+    # Cases and caseworker dashboard (caseworker issue)
+    caseworker_line_recipients: str = Field(
+        default="",
+        description='JSON list of caseworkers notified on LINE: [{"channel": "officer", '
+        '"user_id": "U...", "wide_only": false}]; wide_only = only on urgent re-notification.',
+    )
+    urgent_renotify_after_s: float = Field(
+        default=300.0, description="Urgent case unclaimed this long -> notified again, wider."
+    )
+    case_notify_check_s: float = Field(default=10.0, description="How often renotify checks run.")
+    dashboard_session_max_age_s: int = Field(default=8 * 3600, description="Login lifetime.")
+    login_max_failures: int = Field(default=5, description="Failed logins per window, then 429.")
+    login_window_s: float = Field(default=300.0, description="Login rate-limit window.")
+
+    # Officer screening (screening issue)
+    screening_notes_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Fernet key encrypting screening free-text notes at rest; empty = notes "
+        "cannot be saved. Make one: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'",
     )
 
     log_level: str = "INFO"

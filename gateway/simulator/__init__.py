@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from gateway import outbox
 from gateway.channels import SIMULATOR_PREFIX
 from gateway.webhook import accept_events
+from saphan.http_types import AfterId
 
 router = APIRouter(tags=["simulator"])
 HERE = Path(__file__).resolve().parent
@@ -78,6 +79,6 @@ async def send(audience: Audience, item: SimulatorInput, request: Request) -> JS
 
 @router.get("/simulator/api/{audience}/messages", summary="Bot messages sent to a simulated user")
 async def messages(audience: Audience, user: str = Query(pattern=USER_PATTERN),
-                   after: int = Query(default=0, ge=0)) -> JSONResponse:
+                   after: AfterId = 0) -> JSONResponse:
     batches = await asyncio.to_thread(outbox.sent_to, f"{SIMULATOR_PREFIX}{audience}", user, after)
     return JSONResponse([{"id": i, "messages": m} for i, m in batches])

@@ -164,3 +164,14 @@ def test_every_language_needs_keywords() -> None:
     data["languages"]["km"]["keywords"] = []
     with pytest.raises(KeywordsError, match="km"):
         build_matcher(data)
+
+
+def test_emergency_safety_net_runs_last_in_the_nlu_pipeline() -> None:
+    """The keyword override must come after every classifier, or a later one could undo it."""
+    import yaml
+
+    from saphan.paths import BOT_DIR
+
+    config = yaml.safe_load((BOT_DIR / "config.yml").read_text(encoding="utf-8"))
+    names = [component["name"] for component in config["pipeline"]]
+    assert names[-1] == "saphan_nlu.emergency_keywords.EmergencyKeywords"

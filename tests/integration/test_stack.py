@@ -32,6 +32,11 @@ def test_rest_channel_answers_a_greeting(rasa_stack: Stack) -> None:
 def test_custom_action_runs_on_the_action_server(rasa_stack: Stack) -> None:
     """Rasa 3.6 calls the rasa-sdk action server and applies the events it returns."""
     sender = f"t-{uuid.uuid4().hex}"
+    created = httpx.post(  # Rasa 3.6 only executes actions in an existing conversation
+        f"{rasa_stack.rasa_url}/conversations/{sender}/tracker/events",
+        json={"event": "action", "name": "action_listen"}, timeout=30,
+    )
+    assert created.status_code == 200, created.text
     result = httpx.post(
         f"{rasa_stack.rasa_url}/conversations/{sender}/execute",
         json={"name": "action_ping"}, timeout=30,
@@ -39,7 +44,11 @@ def test_custom_action_runs_on_the_action_server(rasa_stack: Stack) -> None:
     assert result.status_code == 200, result.text
     body = result.json()
     assert {"recipient_id": sender, "custom": {"pong": sender}} in body["messages"]
-    assert body["tracker"]["slots"]["last_ping_sender"] == sender
+    # The events the action returned are applied to the stored conversation.
+    tracker = httpx.get(f"{rasa_stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+    assert tracker["slots"]["last_ping_sender"] == sender
+    names = [event.get("name") for event in tracker["events"]]
+    assert names.count("action_ping") == 1
 
 
 def test_action_server_lists_the_ping_action(rasa_stack: Stack) -> None:

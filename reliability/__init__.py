@@ -1,0 +1,1 @@
+"""Load, soak and fault-injection measurements of the full local stack (scripts that print)."""
