@@ -74,6 +74,7 @@ def run() -> None:
         base = settings.gateway_url
         sup.log("all services are healthy. Open:")
         sup.log(f"  simulator   {base}/simulator")
+        sup.log(f"  dashboard   {base}/dashboard   (add an account: saphan caseworker add)")
         sup.log(f"  health      {base}/healthz")
         sup.log(f"  API docs    {base}/docs")
         sup.log(f"  Rasa        {settings.rasa_url}   actions {settings.action_server_url}")
