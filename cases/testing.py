@@ -12,13 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from saphan.db import reset_caches
 from saphan.testing.fake_line import FakeLine
-from saphan.testing.stack import free_port
+from saphan.testing.served import ServedApp
 
 TOKEN = "test-internal-token-0123456789"
 CHANNELS = [{"name": "public", "audience": "public", "secret": "public-secret",
@@ -59,34 +58,6 @@ def fake_rasa_app(state: FakeRasaState) -> FastAPI:
         return JSONResponse([{"recipient_id": body["sender"], "text": f"bot: {body['message']}"}])
 
     return app
-
-
-class ServedApp:
-    """An ASGI app on a free loopback port, served by uvicorn in a thread (context manager)."""
-
-    def __init__(self, app: Any, lifespan: str = "on") -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan=lifespan, timeout_graceful_shutdown=2)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ServedApp:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise TimeoutError("app did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def wait_for(condition: Any, timeout: float = 10.0) -> Any:

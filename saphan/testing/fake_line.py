@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway.signature import sign
-from saphan.testing.stack import free_port
+from saphan.testing.served import ServedApp
 
 
 @dataclass
@@ -188,33 +187,12 @@ def _app(state: FakeLineState) -> FastAPI:
     return app
 
 
-class FakeLine:
+class FakeLine(ServedApp):
     """The fake platform as a real HTTP server on 127.0.0.1 (context manager)."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
         self.state = FakeLineState()
-        config = uvicorn.Config(_app(self.state), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> FakeLine:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise TimeoutError("fake LINE did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+        super().__init__(_app(self.state), lifespan="off", port=port)
 
     # -- what the gateway did ------------------------------------------------------------
     def calls(self, path_prefix: str = "", status: int | None = 200) -> list[Call]:
