@@ -18,7 +18,7 @@ make run > run.log 2>&1 &
 pid=$!
 
 declare -A seen=()
-until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+until grep -q "all services are healthy" run.log 2>/dev/null; do
   kill -0 "$pid" 2>/dev/null || { tail -40 run.log; echo "make run exited early"; exit 1; }
   for key in ".venv ready" ".venv-rasa ready" "database migrated" "trained in" "all services are healthy"; do
     if [ -z "${seen[$key]:-}" ] && grep -q "$key" run.log; then
@@ -28,5 +28,6 @@ until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
   sleep 1
 done
 total=$(( $(date +%s) - start ))
-printf '%-26s %4ds\n' "healthz 200" "$total"
+status=$(.venv/bin/python -c "import httpx; print(httpx.get('http://127.0.0.1:$port/healthz', timeout=10).status_code)")
+printf '%-26s %4ds\n' "healthz $status" "$total"
 echo "fresh clone -> ready: ${total}s on $(nproc) cores ($(date -u +%F))"
