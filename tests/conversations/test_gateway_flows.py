@@ -22,6 +22,7 @@ from saphan.db import make_engine
 from saphan.settings import Settings
 from saphan.testing.databases import migrated_database
 from saphan.testing.fake_line import FakeLine
+from saphan.testing.line_turns import turn
 from saphan.testing.stack import running_stack, stack_settings
 
 pytestmark = pytest.mark.integration
@@ -41,17 +42,8 @@ class Line:
 
     def turn(self, event: dict, user: str, timeout: float = 60.0) -> list[dict]:
         """Send one event and return the messages the user receives for it."""
-        before = len(self.line.messages_to(user))
-        self.send(event)
-        self.line.wait_for(lambda: len(self.line.messages_to(user)) > before, timeout=timeout)
-        self.line.wait_for(lambda: self._settled(user), timeout=timeout)
-        return [m for _, m in self.line.messages_to(user)[before:]]
-
-    def _settled(self, user: str) -> bool:
-        with make_engine(self.settings.database_url).connect() as conn:
-            statuses = conn.execute(select(InboxEvent.status)
-                                    .where(InboxEvent.line_user_id == user)).scalars().all()
-        return all(s in ("done", "failed") for s in statuses)
+        return turn(self.line, self.settings.database_url, user, lambda: self.send(event),
+                    timeout)
 
     def say(self, user: str, message: str) -> list[dict]:
         return self.turn(self.line.text_event(user, message), user)

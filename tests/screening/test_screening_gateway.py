@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from cases.models import Case
-from gateway.models import InboxEvent, LineUser
+from gateway.models import LineUser
 from referral_directory.bundled import load_bundled
 from saphan.db import make_engine, reset_caches
 from saphan.settings import Settings
 from saphan.testing.databases import migrated_database
 from saphan.testing.fake_line import FakeLine
+from saphan.testing.line_turns import turn
 from saphan.testing.stack import running_stack, stack_settings
 from screening.bot_texts import default_bot_texts
 from screening.enrollment import issue_code
@@ -50,19 +51,12 @@ class Chat:
     line: FakeLine
 
     def turn(self, channel: str, user: str, event: dict, timeout: float = 60.0) -> list[dict]:
-        before = len(self.line.messages_to(user))
-        response = self.line.send_webhook(self.settings.gateway_url, channel, SECRETS[channel],
-                                          [event])
-        assert response.status_code == 200, response.text
-        self.line.wait_for(lambda: len(self.line.messages_to(user)) > before, timeout=timeout)
-        self.line.wait_for(lambda: self._settled(user), timeout=timeout)
-        return [m for _, m in self.line.messages_to(user)[before:]]
+        def send() -> None:
+            response = self.line.send_webhook(self.settings.gateway_url, channel,
+                                              SECRETS[channel], [event])
+            assert response.status_code == 200, response.text
 
-    def _settled(self, user: str) -> bool:
-        with make_engine(self.settings.database_url).connect() as conn:
-            statuses = conn.execute(select(InboxEvent.status)
-                                    .where(InboxEvent.line_user_id == user)).scalars().all()
-        return all(s in ("done", "failed") for s in statuses)
+        return turn(self.line, self.settings.database_url, user, send, timeout)
 
     def say(self, user: str, text: str, channel: str = "officer") -> list[dict]:
         return self.turn(channel, user, self.line.text_event(user, text))
