@@ -40,10 +40,13 @@ bench-directory: ## directory: import rate and nearest-10 p50/p95 on SQLite and 
 bench-screening: ## screening: adaptive questions asked vs the full list -> benchmarks/screening.md
 	@$(PY) scripts/bench_screening.py
 
-.PHONY: bench-load reliability
+.PHONY: bench-load reliability reliability-short
 bench-load: ## load: simulated LINE users vs the full stack, stepped to the knee -> benchmarks/reliability.md
 	@PYTHONPATH=. $(PY) -m reliability.load
 
-reliability: ## fuzz + security tests, then faults under load (short) -> benchmarks/reliability.md
+reliability: ## fuzz + security tests, then every fault under load (database fault on PostgreSQL) -> benchmarks/reliability.md
 	@$(PY) -m pytest tests/reliability -q
-	@PYTHONPATH=. $(PY) -m reliability.faults --down 4 --drain 90
+	@PYTHONPATH=. $(PY) -m reliability.faults --down 4 --drain 90 --check
+
+reliability-short: ## CI: 20 s load step + every fault down 2 s; exit 1 on a lost event or a duplicate (< 5 min, nothing written)
+	@PYTHONPATH=. timeout 290 $(PY) -m reliability.faults --load-seconds 20 --users 3 --before 3 --down 2 --drain 60 --check --no-write

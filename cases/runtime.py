@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -31,7 +33,18 @@ from saphan.settings import Settings
 
 log = logging.getLogger("saphan.cases")
 PAUSE_ATTEMPTS = 20  # Rasa holds the conversation lock while the escalating action runs
+#: A caseworker who wrote in the case this recently is chatting live with the user: the bot
+#: then stays quiet about forwarded messages (except emergencies).
+LIVE_CHAT_WINDOW = timedelta(minutes=15)
 RETRY_NAMESPACE = uuid.UUID("6f1c1f57-43a5-4f0e-9f43-3c1a7e0b9d11")
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """A user message put into a case transcript during a live handoff."""
+
+    case_id: int
+    caseworker_chatting: bool  # a caseworker wrote in the case within LIVE_CHAT_WINDOW
 
 
 class RelayError(RuntimeError):
@@ -154,18 +167,20 @@ class CaseRuntime:
 
     # -- live handoff ------------------------------------------------------------------------
     async def to_case(self, conversation_id: str, text: str,
-                      location: dict[str, Any] | None = None) -> bool:
-        """Gateway hook: True when the conversation is in a live handoff and the message was
-        put into the case transcript (then it must not go to Rasa)."""
+                      location: dict[str, Any] | None = None) -> Forwarded | None:
+        """Gateway hook: `Forwarded` when the conversation is in a live handoff and the message
+        was put into the case transcript (then it must not go to Rasa), else None."""
         case = await asyncio.to_thread(service.handoff_case_for, conversation_id)
         if case is None:
-            return False
+            return None
         if location and location.get("latitude") is not None:
             text = (f"📍 {location.get('latitude')},{location.get('longitude')} "
                     f"{location.get('address') or ''}").strip()
         message = await asyncio.to_thread(service.add_message, case.id, "user", text[:5000])
         self.live.publish("message", case_id=case.id, message_id=message.id, sender="user")
-        return True
+        chatting = await asyncio.to_thread(service.caseworker_wrote_since, case.id,
+                                           service.utcnow() - LIVE_CHAT_WINDOW)
+        return Forwarded(case.id, chatting)
 
     async def deliver(self, conversation_id: str, messages: list[dict]) -> None:
         """Send LINE messages to the user of a conversation (push; simulator: outbox only)."""
@@ -242,7 +257,7 @@ def set_current(runtime: CaseRuntime | None) -> None:
 
 
 async def to_case(conversation_id: str, text: str,
-                  location: dict[str, Any] | None = None) -> bool:
+                  location: dict[str, Any] | None = None) -> Forwarded | None:
     """The gateway's handoff hook (see `CaseRuntime.to_case`)."""
     runtime = current()
-    return bool(runtime) and await runtime.to_case(conversation_id, text, location)
+    return await runtime.to_case(conversation_id, text, location) if runtime else None

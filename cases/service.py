@@ -328,6 +328,16 @@ def referrals(case_id: int | None = None) -> list[CaseReferral]:
         return list(session.execute(stmt).scalars())
 
 
+def caseworker_wrote_since(case_id: int, since: datetime) -> bool:
+    """Whether a caseworker wrote to the user in this case at or after `since`."""
+    with session_scope() as session:
+        return session.execute(
+            select(CaseMessage.id).where(CaseMessage.case_id == case_id,
+                                         CaseMessage.sender == "caseworker",
+                                         CaseMessage.at >= since).limit(1)
+        ).first() is not None
+
+
 def handoff_case_for(conversation_id: str) -> Case | None:
     """The open case holding this conversation in a live handoff, if any."""
     with session_scope() as session:

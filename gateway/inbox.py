@@ -4,6 +4,7 @@ finish or reschedule them. Synchronous SQLAlchemy; the async workers call it in 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from gateway.models import DONE, FAILED, PENDING, PROCESSING, InboxEvent
 from saphan.db import session_scope
+
+#: How long a claim lasts (s); far beyond one attempt (Rasa and LINE calls time out sooner).
+LEASE_S = 300.0
 
 
 def utcnow() -> datetime:
@@ -126,9 +130,22 @@ def recover_unfinished() -> int:
     """After a crash/restart: events left `processing` go back to `pending`. Returns the count."""
     with session_scope() as session:
         result = session.execute(
-            update(InboxEvent).where(InboxEvent.status == PROCESSING).values(status=PENDING)
+            update(InboxEvent).where(InboxEvent.status == PROCESSING)
+            .values(status=PENDING, next_attempt_at=utcnow())  # due now, not at the lease end
         )
         return int(result.rowcount or 0)
+
+
+def release_orphans(held: Collection[int]) -> int:
+    """Events left `processing` by a worker that is gone (its lease, see `claim_next`, has
+    expired and no worker of this process holds it) go back to `pending`. Returns the count."""
+    now = utcnow()
+    query = update(InboxEvent).where(InboxEvent.status == PROCESSING,
+                                     InboxEvent.next_attempt_at < now)
+    if held:
+        query = query.where(InboxEvent.id.not_in(list(held)))
+    with session_scope() as session:
+        return int(session.execute(query.values(status=PENDING)).rowcount or 0)
 
 
 def users_with_due_events(limit: int = 1000) -> tuple[list[tuple[str, str]], datetime | None]:
@@ -156,8 +173,11 @@ def users_with_due_events(limit: int = 1000) -> tuple[list[tuple[str, str]], dat
     return due, later
 
 
-def claim_next(channel: str, line_user_id: str) -> Job | None:
-    """Mark the user's oldest unfinished event `processing` if it is due; None otherwise."""
+def claim_next(channel: str, line_user_id: str, lease_s: float = LEASE_S) -> Job | None:
+    """Mark the user's oldest unfinished event `processing` if it is due; None otherwise.
+
+    While `processing`, `next_attempt_at` is the claim's lease: the worker finishes or
+    reschedules the event before then, or `release_orphans` may hand it to another worker."""
     now = utcnow()
     with session_scope() as session:
         query = (
@@ -173,6 +193,7 @@ def claim_next(channel: str, line_user_id: str) -> Job | None:
             return None
         row.status = PROCESSING
         row.attempts += 1
+        row.next_attempt_at = now + timedelta(seconds=lease_s)
         return Job(
             id=row.id, channel=row.channel, line_user_id=row.line_user_id,
             event_type=row.event_type, payload=json.loads(row.payload),

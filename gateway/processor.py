@@ -10,9 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from cases import runtime as case_runtime
+from content.keywords import load_matcher
 from gateway import inbox, outbox, users
 from gateway.channels import Channel
 from gateway.inbox import Job
@@ -33,6 +38,7 @@ MEDIA_TYPES = {"sticker", "image", "audio", "video", "file"}
 LOCATION_INTENT = "/find_service"
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+DB_RETRY_S = 600.0  # how long a worker keeps retrying a write through a database outage
 
 
 def guess_language(message: str, current: str) -> str:
@@ -44,6 +50,17 @@ def guess_language(message: str, current: str) -> str:
     return current
 
 
+def handoff_ack(forwarded: case_runtime.Forwarded, message: str, language: str) -> str | None:
+    """What the bot says about a message forwarded to a caseworker: an emergency always gets
+    the emergency numbers; other messages get "a caseworker has your message" until a
+    caseworker is chatting (then the caseworker answers, the bot stays quiet)."""
+    if load_matcher().match(message):
+        return text("handoff_emergency", language)
+    if forwarded.caseworker_chatting:
+        return None
+    return text("handoff_forwarded", language)
+
+
 class EventProcessor:
     def __init__(self, settings: Settings, channels: dict[str, Channel],
                  rasa: RasaBridge, sender: LineSender) -> None:
@@ -53,21 +70,46 @@ class EventProcessor:
         self.sender = sender
 
     async def process(self, job: Job) -> None:
-        """Process `job` and mark it done, or reschedule it; never raises."""
+        """Process `job` and mark it done, or reschedule it. Raises only when the database
+        stayed unreachable for `DB_RETRY_S` (the event is then left to `release_orphans`)."""
         try:
             await self._process(job)
-            await asyncio.to_thread(inbox.mark_done, job.id)
         except (RasaUnavailable, LineSendError) as exc:
             await self._retry_later(job, str(exc))
+            return
+        except DBAPIError as exc:  # nothing sent was left unrecorded (see `_persist`)
+            log.warning("event %s: database error (%s); retrying later", job.id,
+                        type(exc).__name__)
+            await self._retry_later(job, f"database error: {type(exc).__name__}")
+            return
         except Exception as exc:
             log.exception("event %s failed", job.id)
             await self._retry_later(job, f"{type(exc).__name__}: {exc}")
+            return
+        await self._persist(inbox.mark_done, job.id)
+
+    async def _persist(self, write: Callable[..., Any], *args: Any) -> Any:
+        """Run a database write that records something already done (a message sent, an
+        event finished, a retry scheduled), retrying through a database outage: this worker
+        still holds the event, and forgetting the write would send a message twice."""
+        deadline = time.monotonic() + DB_RETRY_S
+        delay = 0.2
+        while True:
+            try:
+                return await asyncio.to_thread(write, *args)
+            except DBAPIError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database unavailable (%s); retrying %s in %.1fs",
+                            type(exc).__name__, getattr(write, "__name__", "write"), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def _retry_later(self, job: Job, error: str) -> None:
         s = self.settings
-        status = await asyncio.to_thread(inbox.reschedule, job.id, job.attempts, error,
-                                         s.inbox_retry_base_s, s.inbox_retry_max_s,
-                                         s.inbox_max_attempts)
+        status = await self._persist(inbox.reschedule, job.id, job.attempts, error,
+                                     s.inbox_retry_base_s, s.inbox_retry_max_s,
+                                     s.inbox_max_attempts)
         log.warning("event %s attempt %s: %s -> %s", job.id, job.attempts, error, status)
 
     async def _process(self, job: Job) -> None:
@@ -80,7 +122,7 @@ class EventProcessor:
                 await self._send(job, channel, item)
         if any(item.kind == "fallback" for item in sent) and not job.fallback_sent:
             # recorded on an earlier attempt whose delivery failed; delivered just now
-            await asyncio.to_thread(inbox.mark_fallback_sent, job.id)
+            await self._persist(inbox.mark_fallback_sent, job.id)
             job.fallback_sent = True
         if any(item.kind != "fallback" for item in sent):
             return  # the answer was already produced; it is delivered now
@@ -126,8 +168,12 @@ class EventProcessor:
 
     async def _ask_rasa(self, job: Job, channel: Channel, user: users.User, message: str,
                         location: dict[str, Any] | None) -> None:
-        if await case_runtime.to_case(user.conversation_id, message, location):
-            return  # live handoff: the message went to the case transcript, not to Rasa
+        forwarded = await case_runtime.to_case(user.conversation_id, message, location)
+        if forwarded:  # live handoff: the message went to the case transcript, not to Rasa
+            ack = handoff_ack(forwarded, message if location is None else "", user.language)
+            if ack:
+                await self._deliver(job, channel, "answer", [text_message(ack)])
+            return
         metadata = {"channel": channel.name, "audience": channel.audience,
                     "language": user.language, "location": location}
         try:
@@ -139,7 +185,7 @@ class EventProcessor:
             if not job.fallback_sent:
                 fallback = [text_message(text("fallback", user.language))]
                 await self._deliver(job, channel, "fallback", fallback)
-                await asyncio.to_thread(inbox.mark_fallback_sent, job.id)
+                await self._persist(inbox.mark_fallback_sent, job.id)
             raise
         if messages:
             await self._deliver(job, channel, "answer", messages)
@@ -176,7 +222,7 @@ class EventProcessor:
     async def _send(self, job: Job, channel: Channel, item: outbox.Outgoing) -> None:
         """Reply while the token is fresh and unused, else push (with the batch's retry key)."""
         if channel.is_simulator:
-            await asyncio.to_thread(outbox.mark_sent, item.id, "simulator")
+            await self._persist(outbox.mark_sent, item.id, "simulator")
             return
         age = (inbox.utcnow() - job.received_at).total_seconds()
         tried_reply = None
@@ -184,7 +230,7 @@ class EventProcessor:
                 and age < self.settings.line_reply_token_ttl_s:
             job.reply_token_used, tried_reply = True, job.id  # a token works once, even if refused
             if await self.sender.reply(channel, job.reply_token, item.messages):
-                await asyncio.to_thread(outbox.mark_sent, item.id, "reply", tried_reply)
+                await self._persist(outbox.mark_sent, item.id, "reply", tried_reply)
                 return
         await self.sender.push(channel, job.line_user_id, item.messages, item.retry_key)
-        await asyncio.to_thread(outbox.mark_sent, item.id, "push", tried_reply)
+        await self._persist(outbox.mark_sent, item.id, "push", tried_reply)

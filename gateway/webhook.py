@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from gateway import inbox
 from gateway.channels import Channel
 from gateway.signature import is_valid
 
 router = APIRouter(tags=["line"])
+log = logging.getLogger("saphan.gateway.webhook")
 
 
 def _reject_constant(name: str) -> float:
@@ -42,6 +45,9 @@ async def accept_events(request: Request, channel: Channel, events: list) -> JSO
         stored = await asyncio.to_thread(inbox.store_events, channel.name, events)
     except inbox.InvalidEvent as exc:
         return _error(400, str(exc))
+    except DBAPIError as exc:  # not stored: LINE redelivers the webhook later
+        log.warning("webhook not stored, database unavailable (%s)", type(exc).__name__)
+        return _error(503, "database unavailable; retry later")
     request.app.state.workers.wake()
     new = sum(1 for s in stored if s.new)
     return JSONResponse({"accepted": new, "redeliveries": len(stored) - new,

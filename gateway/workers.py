@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from gateway import inbox
 from gateway.inbox import utcnow
@@ -13,6 +14,7 @@ from gateway.processor import EventProcessor
 
 log = logging.getLogger("saphan.gateway.workers")
 POLL_S = 1.0
+SWEEP_S = 10.0  # how often claims of vanished workers are looked for (`inbox.release_orphans`)
 
 
 class InboxWorkers:
@@ -23,6 +25,8 @@ class InboxWorkers:
         self._slots = asyncio.Semaphore(max_parallel_users)
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._holding: set[int] = set()  # ids of the events this process's workers hold
+        self._next_sweep = 0.0
 
     async def start(self) -> None:
         recovered = await asyncio.to_thread(inbox.recover_unfinished)
@@ -47,6 +51,12 @@ class InboxWorkers:
             timeout = POLL_S
             self._wake.clear()
             try:
+                if time.monotonic() >= self._next_sweep:
+                    self._next_sweep = time.monotonic() + SWEEP_S
+                    released = await asyncio.to_thread(inbox.release_orphans,
+                                                       set(self._holding))
+                    if released:
+                        log.warning("released %s events whose worker was gone", released)
                 due, later = await asyncio.to_thread(inbox.users_with_due_events)
                 for key in due:
                     if key not in self._active:
@@ -67,7 +77,11 @@ class InboxWorkers:
                     job = await asyncio.to_thread(inbox.claim_next, *key)
                     if job is None:
                         return
-                    await self.processor.process(job)
+                    self._holding.add(job.id)
+                    try:
+                        await self.processor.process(job)
+                    finally:
+                        self._holding.discard(job.id)
         except Exception:
             log.exception("worker for a user failed; the dispatcher will retry")
         finally:

@@ -7,6 +7,9 @@ down (LINE redelivers those), fallbacks the users got, events not finished after
 drain time. Bounded: `--down` seconds down, at most `--drain` seconds to drain.
 
     PYTHONPATH=. .venv/bin/python -m reliability.faults --faults actions,rasa,gateway
+
+`--check` exits 1 when an accepted event was lost or a message sent twice (CI:
+`make reliability-short`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,15 +31,19 @@ from sqlalchemy import func, select
 from gateway.models import InboxEvent, OutboxMessage
 from gateway.texts import LANGUAGES, text
 from reliability.live_stack import LiveStack, live_stack
-from reliability.load import StepResult, send_and_wait
+from reliability.load import CONVERSATION_LENGTH, StepResult, run_step, send_and_wait
+from reliability.load import HEADERS as LOAD_HEADERS
+from reliability.load import row as load_table_row
 from reliability.messages import pick
 from reliability.report import publish, table
 from saphan.db import make_engine
 from saphan.supervisor import is_healthy
 
 FAULTS = ("actions", "rasa", "gateway", "database")
-HEADERS = ["fault", "down s", "accepted", "refused while down", "answered", "fallbacks",
+HEADERS = ["fault", "down s", "accepted", "refused (redelivered)", "answered", "fallbacks",
            "unfinished (lost)", "duplicates", "drain s", "restart s"]
+REDELIVER_S = 60.0  # a refused webhook is sent again every second for up to this long
+LOST, DUPLICATES = HEADERS.index("unfinished (lost)"), HEADERS.index("duplicates")
 
 
 def kill(live: LiveStack, name: str) -> None:
@@ -102,22 +110,25 @@ async def one_fault(live: LiveStack, name: str, users: int, before: float, down:
     rng = random.Random(seed)
 
     async def user_loop(n: int) -> None:
-        user = f"Ufault{name}{n:03d}{rng.getrandbits(48):012x}"
-        while not stop.is_set():
-            await send_and_wait(client, live, user, pick(rng), result)
-            await asyncio.sleep(0.2)
+        while not stop.is_set():  # short conversations, each of a new LINE user
+            user = f"Ufault{name}{n:03d}{rng.getrandbits(48):012x}"
+            for _ in range(rng.randint(*CONVERSATION_LENGTH)):
+                if stop.is_set():
+                    break
+                await send_and_wait(client, live, user, pick(rng), result,
+                                    redeliver_s=REDELIVER_S)
+                await asyncio.sleep(0.2)
 
     async with httpx.AsyncClient(timeout=10) as client:
         loops = [asyncio.create_task(user_loop(n)) for n in range(users)]
         await asyncio.sleep(before)
         await asyncio.to_thread(kill, live, name)
-        errors_before = result.errors
         await asyncio.sleep(down)
         restart_s = await asyncio.to_thread(restart, live, name)
-        refused = result.errors - errors_before
         await asyncio.sleep(before)
         stop.set()
         await asyncio.gather(*loops)
+    refused = f"{result.errors} ({result.redelivered})"  # refused (accepted on redelivery)
     start = time.monotonic()
     while time.monotonic() - start < drain and db_counts(url)[1]:
         await asyncio.sleep(0.5)
@@ -131,49 +142,94 @@ async def one_fault(live: LiveStack, name: str, users: int, before: float, down:
 
 
 async def run(live: LiveStack, faults: list[str], users: int, before: float, down: float,
-              drain: float) -> list[list[object]]:
+              drain: float, load_seconds: float) -> tuple[list[object] | None,
+                                                          list[list[object]]]:
+    load_row = None
+    if load_seconds:
+        await run_step(live, 1, 2.0, 5, seed=9999)  # warm-up
+        step = await run_step(live, users, load_seconds, 10**6, seed=777)
+        load_row = load_table_row(step)
+        print("  load: " + " | ".join(str(v) for v in load_row), flush=True)
     rows = []
     for i, name in enumerate(faults):
         row = await one_fault(live, name, users, before, down, drain, seed=i)
         print("  " + " | ".join(str(v) for v in row), flush=True)
         rows.append(row)
-    return rows
+    return load_row, rows
+
+
+def postgres_reachable(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+def failures(rows: list[list[object]]) -> list[str]:
+    """What makes `--check` fail: an accepted event lost, or a message sent twice."""
+    return [f"{row[0]}: {row[LOST]} accepted events lost, {row[DUPLICATES]} duplicates"
+            for row in rows if row[LOST] or row[DUPLICATES]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--faults", default="", help=f"comma-separated, of {FAULTS}; "
-                        "default: all (database only with --database postgresql)")
+                        "default: all (database only on PostgreSQL)")
     parser.add_argument("--users", type=int, default=3)
     parser.add_argument("--before", type=float, default=4.0, help="load before/after, s")
     parser.add_argument("--down", type=float, default=6.0, help="seconds a part stays down")
     parser.add_argument("--drain", type=float, default=120.0, help="max seconds to drain")
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite",
-                        help="postgresql also allows the 'database' fault")
-    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--load-seconds", type=float, default=0.0,
+                        help="first a plain load step of this many seconds (0: none)")
+    parser.add_argument("--database", choices=["auto", "sqlite", "postgresql"], default="auto",
+                        help="app database; postgresql also allows the 'database' fault; "
+                        "auto: postgresql when --postgres-url answers, else sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL") or
+                        "postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when an accepted event is lost or a message duplicated")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--note", action="append", default=[])
     args = parser.parse_args()
+    database = args.database
+    if database == "auto":
+        database = "postgresql" if postgres_reachable(args.postgres_url) else "sqlite"
     faults = args.faults.split(",") if args.faults else [
-        f for f in FAULTS if f != "database" or args.database == "postgresql"]
+        f for f in FAULTS if f != "database" or database == "postgresql"]
     unknown = set(faults) - set(FAULTS)
     if unknown:
         parser.error(f"unknown faults {sorted(unknown)}; choose from {FAULTS}")
-    if "database" in faults and args.database != "postgresql":
-        parser.error("the database fault needs --database postgresql")
+    if "database" in faults and database != "postgresql":
+        parser.error("the database fault needs PostgreSQL (--database postgresql)")
     # fast retries so the backlog drains within the bounded run
     with tempfile.TemporaryDirectory(prefix="saphan-faults-") as work, \
-            live_stack(Path(work), args.database, args.postgres_url,
+            live_stack(Path(work), database, args.postgres_url,
                        inbox_retry_base_s=0.5, inbox_retry_max_s=2.0) as live:
-        rows = asyncio.run(run(live, faults, args.users, args.before, args.down, args.drain))
-    notes = [f"SIGKILL of the process group, restart from the same command; the database "
-             f"fault cuts every connection to PostgreSQL (TCP forwarder) and refuses new ones; "
-             f"app database: {args.database}. 'refused while down' = webhooks the gateway "
-             "could not acknowledge (LINE redelivers them); 'unfinished (lost)' = accepted "
-             "events not done after the drain; 'duplicates' = LINE deliveries beyond the "
-             "outbox batches sent.",
+        load_row, rows = asyncio.run(run(live, faults, args.users, args.before, args.down,
+                                         args.drain, args.load_seconds))
+    notes = [f"{args.users} users in short conversations (2-6 messages each), a message every "
+             f"~0.2 s after the answer; each part down {args.down:g} s (SIGKILL of its process "
+             "group, restart from the same command; 'database' cuts every connection to "
+             f"PostgreSQL through a TCP forwarder and refuses new ones); app database: "
+             f"{database}.",
+             "'refused (redelivered)' = webhooks the gateway could not store while it or the "
+             "database was down, and how many of them the simulated LINE redelivery (every "
+             f"1 s, up to {REDELIVER_S:.0f} s) got accepted; 'answered' = answered within "
+             "10 s; 'unfinished (lost)' = accepted events not done after the drain; "
+             "'duplicates' = LINE deliveries beyond the outbox batches sent.",
              *args.note]
-    publish("Faults (make reliability)", table(HEADERS, rows), notes, write=not args.no_write)
+    body = table(HEADERS, rows)
+    if load_row is not None:
+        body = table(LOAD_HEADERS, [load_row]) + "\n\n" + body
+    publish("Faults (make reliability)", body, notes, write=not args.no_write)
+    problems = failures(rows)
+    if args.check and problems:
+        print("FAILED: " + "; ".join(problems), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ free loopback ports, the fake LINE platform timing every reply/push it receives.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,8 +69,10 @@ class LiveStack:
 @contextmanager
 def live_stack(work: Path, database: str = "sqlite", postgres_url: str = "",
                **overrides: Any) -> Iterator[LiveStack]:
-    """Start everything (trains the model only if its inputs changed); stop it afterwards."""
-    model = ensure_model()
+    """Start everything (trains the model only if its inputs changed; SAPHAN_BENCH_MODEL
+    names a model file to use instead, to keep one model across runs); stop it afterwards."""
+    pinned = os.environ.get("SAPHAN_BENCH_MODEL")
+    model = Path(pinned) if pinned else ensure_model()
     with FakeLine() as line, migrated_database(database, work, postgres_url) as db_url:
         arrivals = Arrivals()
         line.state.calls = arrivals  # type: ignore[assignment]

@@ -1,8 +1,10 @@
 """`make bench-load`: simulated LINE users (signed webhooks, Thai/English mix incl. service
 searches) against the full local stack, stepping the number of users to find the knee.
 
-Each user sends a message, waits until the fake LINE receives the answer (reply or push),
-then sends the next. Bounded: every step lasts `--seconds` and sends at most `--max-per-step`.
+Each simulated user holds short conversations (2-6 messages, then a new LINE user id): it
+sends a message, waits until the fake LINE receives the answer (reply or push), then sends the
+next. A message forwarded to a caseworker (hand-off) counts as answered only when the bot
+acknowledged it. Bounded: every step lasts `--seconds` and sends at most `--max-per-step`.
 
     PYTHONPATH=. .venv/bin/python -m reliability.load --users 2,5,10,20 --seconds 15
 """
@@ -32,6 +34,9 @@ from saphan.testing.fake_line import FakeLine
 
 E2E_TARGET_MS = 500.0
 ANSWER_TIMEOUT_S = 10.0
+#: Messages per simulated conversation (then a new user): real users talk briefly, and after
+#: an emergency or a report their messages go to a caseworker (the bot acknowledges them).
+CONVERSATION_LENGTH = (2, 6)
 
 
 @dataclass
@@ -40,7 +45,8 @@ class StepResult:
     seconds: float = 0.0
     sent: int = 0
     answered: int = 0
-    errors: int = 0
+    errors: int = 0  # webhooks the gateway refused or did not answer (at first)
+    redelivered: int = 0  # of those, accepted when sent again
     silent: dict[str, int] = field(default_factory=dict)  # text -> times not answered
     ack_ms: list[float] = field(default_factory=list)
     e2e_ms: list[float] = field(default_factory=list)
@@ -63,22 +69,32 @@ def percentile(values: list[float], p: int) -> float:
 
 
 async def send_and_wait(client: httpx.AsyncClient, live: LiveStack, user: str, text: str,
-                        result: StepResult) -> None:
-    """One message: signed webhook, then wait for the first message answering it."""
+                        result: StepResult, redeliver_s: float = 0.0) -> None:
+    """One message: signed webhook, then wait for the first message answering it. A refused
+    webhook counts as an error; with `redeliver_s`, it is sent again (same event) every
+    second for that long first, as LINE's webhook redelivery does."""
     event = live.line.text_event(user, text)
     raw = FakeLine.webhook_body([event])
     headers = {"Content-Type": "application/json",
                "X-Line-Signature": sign(CHANNEL["secret"], raw)}
     start = time.monotonic()
-    try:
-        response = await client.post(live.webhook_url, content=raw, headers=headers)
-    except httpx.HTTPError:
-        result.errors += 1
-        return
-    if response.status_code != 200:
-        result.errors += 1
-        return
-    result.ack_ms.append((time.monotonic() - start) * 1000)
+    refused = False
+    while True:
+        sent_at = time.monotonic()
+        try:
+            response = await client.post(live.webhook_url, content=raw, headers=headers)
+            accepted = response.status_code == 200
+        except httpx.HTTPError:
+            accepted = False
+        if accepted:
+            result.redelivered += refused
+            break
+        result.errors += not refused
+        refused = True
+        if time.monotonic() - start >= redeliver_s:
+            return
+        await asyncio.sleep(1.0)
+    result.ack_ms.append((time.monotonic() - sent_at) * 1000)
     result.sent += 1
     while time.monotonic() - start < ANSWER_TIMEOUT_S:
         arrived = live.arrivals.answered_at(event["replyToken"], user, start)
@@ -101,10 +117,14 @@ async def run_step(live: LiveStack, users: int, seconds: float, max_sent: int,
 
     async def user_loop(n: int) -> None:
         nonlocal started
-        user = f"Uload{seed:04d}{n:04d}{rng.getrandbits(64):016x}"
         while time.monotonic() < deadline and started < max_sent:
-            started += 1
-            await send_and_wait(client, live, user, pick(rng), result)
+            # one conversation: a new LINE user sends a few messages, each after the answer
+            user = f"Uload{seed:04d}{n:04d}{rng.getrandbits(64):016x}"
+            for _ in range(rng.randint(*CONVERSATION_LENGTH)):
+                if time.monotonic() >= deadline or started >= max_sent:
+                    break
+                started += 1
+                await send_and_wait(client, live, user, pick(rng), result)
 
     limits = httpx.Limits(max_connections=users + 5)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
@@ -177,7 +197,7 @@ def leaking_lines(log: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", default="2,5,10,20,40", help="comma-separated steps")
+    parser.add_argument("--users", default="1,2,4,8,12,16,24,32", help="comma-separated steps")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each step")
     parser.add_argument("--max-per-step", type=int, default=3000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")

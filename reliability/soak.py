@@ -79,11 +79,16 @@ def main() -> None:
         growth = (after_warmup[-1] - after_warmup[0]) / after_warmup[0] if after_warmup[0] else 0
         rows.append([name, round(after_warmup[0], 1), round(values[-1], 1),
                      f"{growth:+.1%}", "ok" if growth <= MAX_GROWTH else "FAIL"])
-    unfinished = sum(n for s, n in statuses.items() if s not in ("done", "done_silent"))
-    notes = [f"{args.minutes:g} min at {args.users} users: sent {sent}, answered {answered}, "
+    lost = sum(n for s, n in statuses.items() if s not in ("done", "done_silent"))
+    errors = sum(r.errors for r in results)
+    verdict = "ok" if lost == 0 and all(r[-1] == "ok" for r in rows) else "FAIL"
+    print(f"soak: lost {lost}, unanswered {sent - answered}, webhook errors {errors}, "
+          f"memory {verdict}", flush=True)
+    notes = [f"{args.minutes:g} min at {args.users} users: sent {sent}, answered {answered} "
+             f"(unanswered {sent - answered}), webhook errors {errors}, "
              f"{answered / seconds if seconds else 0:.1f} msgs/s, e2e p95 "
-             f"{percentile(e2e, 95):.0f} ms; inbox events not done: {unfinished} "
-             f"({statuses}).",
+             f"{percentile(e2e, 95):.0f} ms; lost (accepted, not done): {lost}; inbox at the "
+             f"end: {statuses}.",
              f"Memory = RSS of each process group, sampled every {args.sample_seconds:g} s; "
              f"growth measured after the first {args.warmup:.0%} (warm-up); limit "
              f"{MAX_GROWTH:.0%}.", *args.note]

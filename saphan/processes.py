@@ -77,8 +77,8 @@ def rasa_spec(settings: Settings, model: Path) -> ProcessSpec:
     env.update(tracker_store_env(settings.tracker_store_url))
     env.update(lock_store_env(settings.redis_url))
     env["SAPHAN_ACTION_SERVER_URL"] = settings.action_server_url
-    argv = [
-        str(rasa_executable()), "run",
+    argv = [  # = `rasa run ...` with saphan/rasa_launch.py's speed-up
+        str(rasa_executable().with_name("python")), "-m", "saphan.rasa_launch", "run",
         "--enable-api",
         "--model", str(model),
         "--endpoints", str(BOT_DIR / "endpoints.yml"),

@@ -11,7 +11,8 @@ import yaml
 from saphan.language import detect_language
 from saphan.paths import BOT_DIR, NLU_DATA_DIR
 
-ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
+# [text](entity) or [text]{"entity": "entity", "value": "canonical"}
+ANNOTATION = re.compile(r'\[([^\]]+)\](?:\((\w+)\)|\{"entity": *"(\w+)"[^}]*\})')
 ENTITIES = {"service_type", "province", "language"}
 
 
@@ -26,7 +27,8 @@ def examples(directory: Path) -> list[tuple[str, str, list[tuple[str, str]]]]:
                 if line.startswith("- "):
                     raw = line[2:].strip()
                     plain = ANNOTATION.sub(lambda m: m.group(1), raw)
-                    ents = [(m.group(1), m.group(2)) for m in ANNOTATION.finditer(raw)]
+                    ents = [(m.group(1), m.group(2) or m.group(3))
+                            for m in ANNOTATION.finditer(raw)]
                     out.append((item["intent"], plain, ents))
     return out
 
@@ -50,8 +52,8 @@ def test_held_out_split_is_large_enough_and_disjoint() -> None:
     train = examples(NLU_DATA_DIR / "train")
     test = examples(NLU_DATA_DIR / "test")
     assert len(test) / (len(train) + len(test)) >= 0.15
-    train_texts = {text.lower() for _, text, _ in train}
-    assert not [text for _, text, _ in test if text.lower() in train_texts]
+    train_texts = {" ".join(text.lower().split()) for _, text, _ in train}
+    assert not [text for _, text, _ in test if " ".join(text.lower().split()) in train_texts]
     assert {intent for intent, _, _ in test} == domain_intents()
 
 

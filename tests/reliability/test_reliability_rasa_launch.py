@@ -1,0 +1,46 @@
+"""`saphan.rasa_launch` (how Rasa is started): the cached `jsonschema.validate` accepts and
+rejects exactly what the original does, on Rasa's own action-response schema (Rasa venv)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from saphan.rasa_model import rasa_env, rasa_executable
+
+CHECK = """
+import jsonschema
+from rasa.core.actions.action import RemoteAction
+from saphan.rasa_launch import cache_jsonschema_validators
+
+schema = RemoteAction.action_response_format_spec()
+good = {"events": [{"event": "slot", "name": "province", "value": "Tak"}],
+        "responses": [{"text": "hi"}]}
+bad = [{"events": [{"event": "slot"}]}, {"responses": "not a list"},
+       {"events": [{"event": "no_such_event"}]}]
+
+def verdicts(validate):
+    out = []
+    for instance in [good, *bad, good]:
+        try:
+            validate(instance, RemoteAction.action_response_format_spec())
+            out.append("ok")
+        except jsonschema.ValidationError as exc:
+            out.append("invalid: " + exc.message)
+    return out
+
+before = verdicts(jsonschema.validate)
+cache_jsonschema_validators()
+assert getattr(jsonschema.validate, "saphan_cached", False)
+after = verdicts(jsonschema.validate)
+assert before == after, (before, after)
+assert before[0] == before[-1] == "ok" and all(v != "ok" for v in before[1:-1]), before
+print("same verdicts:", len(after))
+"""
+
+
+def test_cached_validation_gives_the_same_verdicts_as_jsonschema() -> None:
+    python = rasa_executable().with_name("python")
+    result = subprocess.run([str(python), "-c", CHECK], env=rasa_env(), capture_output=True,
+                            text=True, timeout=240, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "same verdicts: 5" in result.stdout
