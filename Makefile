@@ -45,7 +45,7 @@ bench-load: ## load: simulated LINE users vs the full stack, stepped to the knee
 	@PYTHONPATH=. $(PY) -m reliability.load
 
 reliability: ## fuzz + security tests, then every fault under load (database fault on PostgreSQL) -> benchmarks/reliability.md
-	@$(PY) -m pytest tests/reliability -q
+	@PYTHONPATH=. $(PY) -m reliability.suites
 	@PYTHONPATH=. $(PY) -m reliability.faults --down 4 --drain 90 --check
 
 reliability-short: ## CI: 20 s load step + every fault down 2 s; exit 1 on a lost event or a duplicate (< 5 min, nothing written)

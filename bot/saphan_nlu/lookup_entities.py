@@ -27,6 +27,29 @@ from saphan_nlu.gazetteer import Gazetteer, alias_key
 FILE_NAME = "gazetteer.json"
 
 
+def gazetteer_entries(
+    training_data: TrainingData, entities: list[str]
+) -> list[tuple[str, str, str]]:
+    """(alias, entity, canonical value) for `entities`, from the training data's lookup
+    tables (values through its synonyms) and the texts of its entity annotations."""
+    wanted = set(entities)
+    synonyms = {alias_key(k): v for k, v in training_data.entity_synonyms.items()}
+    entries: list[tuple[str, str, str]] = []
+    for table in training_data.lookup_tables:
+        if table["name"] in wanted:
+            for alias in table["elements"]:
+                value = synonyms.get(alias_key(alias), alias)
+                entries.append((alias, table["name"], value))
+    for example in training_data.entity_examples:
+        for entity in example.get(ENTITIES, []):
+            if entity["entity"] in wanted:
+                alias = example.get(TEXT)[entity["start"] : entity["end"]]
+                value = entity.get("value", alias)
+                value = synonyms.get(alias_key(value), value)
+                entries.append((alias, entity["entity"], value))
+    return entries
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -60,21 +83,7 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        wanted = set(self._config["entities"])
-        synonyms = {alias_key(k): v for k, v in training_data.entity_synonyms.items()}
-        entries: list[tuple[str, str, str]] = []
-        for table in training_data.lookup_tables:
-            if table["name"] in wanted:
-                for alias in table["elements"]:
-                    value = synonyms.get(alias_key(alias), alias)
-                    entries.append((alias, table["name"], value))
-        for example in training_data.entity_examples:
-            for entity in example.get(ENTITIES, []):
-                if entity["entity"] in wanted:
-                    alias = example.get(TEXT)[entity["start"] : entity["end"]]
-                    value = entity.get("value", alias)
-                    value = synonyms.get(alias_key(value), value)
-                    entries.append((alias, entity["entity"], value))
+        entries = gazetteer_entries(training_data, self._config["entities"])
         self.gazetteer = Gazetteer(entries)
         with self._model_storage.write_to(self._resource) as directory:
             rasa.shared.utils.io.dump_obj_as_json_to_file(
