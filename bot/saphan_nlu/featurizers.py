@@ -17,9 +17,9 @@ province never learnt in a given intent does not pull the message elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -34,10 +34,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer
 
 from saphan_nlu.gazetteer import Gazetteer
-from saphan_nlu.lookup_entities import gazetteer_entries
+from saphan_nlu.lookup_entities import gazetteer_entries, load_gazetteer, save_gazetteer
 from saphan_nlu.segment import WORD_TOKEN_PATTERN
-
-GAZETTEER_FILE = "gazetteer.json"
 
 
 def _whole_tokens(vectorizers: dict[str, CountVectorizer]) -> dict[str, CountVectorizer]:
@@ -95,10 +93,7 @@ class EntityMaskedCountVectorsFeaturizer(ThaiCountVectorsFeaturizer):
 
     def persist(self) -> None:
         super().persist()
-        with self._model_storage.write_to(self._resource) as directory:
-            rasa.shared.utils.io.dump_obj_as_json_to_file(
-                directory / GAZETTEER_FILE, self.gazetteer.entries()
-            )
+        save_gazetteer(self._model_storage, self._resource, self.gazetteer)
 
     @classmethod
     def load(
@@ -110,12 +105,8 @@ class EntityMaskedCountVectorsFeaturizer(ThaiCountVectorsFeaturizer):
         **kwargs: Any,
     ) -> EntityMaskedCountVectorsFeaturizer:
         featurizer = super().load(config, model_storage, resource, execution_context, **kwargs)
-        try:
-            with model_storage.read_from(resource) as directory:
-                entries = rasa.shared.utils.io.read_json_file(directory / GAZETTEER_FILE)
-        except (ValueError, FileNotFoundError):
-            entries = []  # untrained: no vocabulary either
-        featurizer.gazetteer = Gazetteer(tuple(e) for e in entries)
+        with contextlib.suppress(ValueError, FileNotFoundError):  # untrained: keep it empty
+            featurizer.gazetteer = load_gazetteer(model_storage, resource)
         return featurizer
 
     def _get_message_tokens_by_attribute(self, message: Message, attribute: str) -> list[str]:

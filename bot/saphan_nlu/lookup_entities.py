@@ -27,6 +27,20 @@ from saphan_nlu.gazetteer import Gazetteer, alias_key
 FILE_NAME = "gazetteer.json"
 
 
+def save_gazetteer(model_storage: ModelStorage, resource: Resource, gazetteer: Gazetteer) -> None:
+    """Store a component's gazetteer in its model resource."""
+    with model_storage.write_to(resource) as directory:
+        rasa.shared.utils.io.dump_obj_as_json_to_file(directory / FILE_NAME, gazetteer.entries())
+
+
+def load_gazetteer(model_storage: ModelStorage, resource: Resource) -> Gazetteer:
+    """The gazetteer stored by `save_gazetteer`; raises ValueError/FileNotFoundError when the
+    resource holds none (the component was not trained)."""
+    with model_storage.read_from(resource) as directory:
+        entries = rasa.shared.utils.io.read_json_file(directory / FILE_NAME)
+    return Gazetteer(tuple(e) for e in entries)
+
+
 def gazetteer_entries(
     training_data: TrainingData, entities: list[str]
 ) -> list[tuple[str, str, str]]:
@@ -65,12 +79,12 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        entries: list[tuple[str, str, str]] | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.gazetteer = Gazetteer(entries or [])
+        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer([])
 
     @classmethod
     def create(
@@ -85,10 +99,7 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
     def train(self, training_data: TrainingData) -> Resource:
         entries = gazetteer_entries(training_data, self._config["entities"])
         self.gazetteer = Gazetteer(entries)
-        with self._model_storage.write_to(self._resource) as directory:
-            rasa.shared.utils.io.dump_obj_as_json_to_file(
-                directory / FILE_NAME, self.gazetteer.entries()
-            )
+        save_gazetteer(self._model_storage, self._resource, self.gazetteer)
         return self._resource
 
     @classmethod
@@ -100,9 +111,7 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LookupEntityExtractor:
-        with model_storage.read_from(resource) as directory:
-            entries = rasa.shared.utils.io.read_json_file(directory / FILE_NAME)
-        return cls(config, model_storage, resource, [tuple(e) for e in entries])
+        return cls(config, model_storage, resource, load_gazetteer(model_storage, resource))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
