@@ -33,6 +33,10 @@ clean:
 bench-nlu: setup ## NLU benchmark vs Rasa's default pipeline -> benchmarks/nlu.md (SKIP_BASELINE=1: reuse saved baseline)
 	@PYTHONPATH=bot:. .venv-rasa/bin/python scripts/bench_nlu.py $(if $(SKIP_BASELINE),--skip-baseline)
 
+.PHONY: tune-nlu
+tune-nlu: setup ## NLU thresholds (emergency, fallback) by cross-validation on the training data -> benchmarks/nlu_tuning.md
+	@PYTHONPATH=bot:. .venv-rasa/bin/python scripts/tune_nlu.py $(if $(FOLDS),--folds $(FOLDS))
+
 bench-directory: ## directory: import rate and nearest-10 p50/p95 on SQLite and PostgreSQL (100k rows)
 	@$(PY) scripts/bench_directory.py
 

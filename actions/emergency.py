@@ -57,10 +57,20 @@ class ActionEmergency(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        keyword = (tracker.latest_message.get("safety_net") or {}).get("keyword")
-        summary = "Emergency from the chat" + (" (safety-net keyword)" if keyword else "")
+        summary = "Emergency from the chat" + detection_note(tracker.latest_message)
         await emergency_response(dispatcher, tracker, summary)
         return []
+
+
+def detection_note(message: dict[str, Any]) -> str:
+    """How the NLU came to `emergency`, for the caseworker's triage of the urgent case."""
+    net = message.get("safety_net") or {}
+    if net.get("keyword"):
+        return " (safety-net keyword)"
+    if "emergency_confidence" in net:
+        return (f" (likely emergency: classifier confidence {net['emergency_confidence']:.2f}, "
+                "another intent ranked first)")
+    return ""
 
 
 def safe_to_talk_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

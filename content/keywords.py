@@ -37,12 +37,16 @@ class KeywordMatcher:
     """Finds the first safety-net keyword in a message."""
 
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    #: Phrases in which a keyword does not count ("emergency shelter", "not in danger").
+    exceptions: tuple[re.Pattern[str], ...] = ()
 
     def match(self, text: str | None) -> str | None:
         """The keyword found in `text` (as written in the file), or None."""
         if not text:
             return None
         clean = normalise(text)
+        for exception in self.exceptions:
+            clean = exception.sub(" | ", clean)
         for keyword, pattern in self.patterns:
             if pattern.search(clean):
                 return keyword
@@ -60,12 +64,18 @@ def build_matcher(data: dict) -> KeywordMatcher:
         raise KeywordsError("emergency keywords need 'source' and 'last_reviewed'")
     languages = data.get("languages") or {}
     patterns: list[tuple[str, re.Pattern[str]]] = []
+    exceptions: list[re.Pattern[str]] = []
     for lang in REQUIRED_LANGUAGES:
-        words = (languages.get(lang) or {}).get("keywords") or []
+        entry = languages.get(lang) or {}
+        words = entry.get("keywords") or []
         if not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise KeywordsError(f"emergency keywords for {lang!r} are missing or empty")
         patterns.extend((w, _pattern(w, lang in SPACED)) for w in words)
-    return KeywordMatcher(tuple(patterns))
+        not_when = entry.get("not_when") or []
+        if not all(isinstance(w, str) and w.strip() for w in not_when):
+            raise KeywordsError(f"emergency keyword exceptions for {lang!r} must be phrases")
+        exceptions.extend(_pattern(w, lang in SPACED) for w in not_when)
+    return KeywordMatcher(tuple(patterns), tuple(exceptions))
 
 
 @lru_cache

@@ -5,7 +5,8 @@ held-out nlu_data/test in a fresh process, and prints per language (th = any Tha
 including Thai/English code-mixing; en = the rest): intent accuracy, macro-F1, entity F1 per
 entity, `emergency` recall and the worst confusions; plus training time, cold start (new
 process -> imports -> model loaded -> first answer), model load time and parse latency
-p50/p95. Also a fallback-threshold sweep for our pipeline. Writes benchmarks/nlu.md.
+p50/p95. Writes benchmarks/nlu.md. The thresholds are not tuned here but on the training
+data by cross-validation (scripts/tune_nlu.py, `make tune-nlu`).
 
 Run with the Rasa venv (`make bench-nlu`):
     PYTHONPATH=bot:. .venv-rasa/bin/python scripts/bench_nlu.py [--skip-baseline]
@@ -49,7 +50,6 @@ REPORT = ROOT / "benchmarks" / "nlu.md"
 TRAIN = ROOT / "nlu_data" / "train"
 TEST = ROOT / "nlu_data" / "test"
 ENTITIES = ("province", "service_type", "language")
-THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 
 
 # --------------------------------------------------------------------------- worker side
@@ -78,10 +78,12 @@ def worker(model: str, texts_file: str) -> None:
         parsed = loop.run_until_complete(agent.parse_message(text))
         latency = (time.perf_counter() - t0) * 1000
         ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+        emergency = [r["confidence"] for r in ranking if r["name"] == "emergency"]
         results.append({
             "intent": parsed["intent"]["name"],
             "raw_intent": ranking[0]["name"] if ranking else parsed["intent"]["name"],
             "raw_confidence": ranking[0]["confidence"] if ranking else 0.0,
+            "emergency_confidence": emergency[0] if emergency else 0.0,
             "entities": [[e["entity"], str(e.get("value"))] for e in parsed.get("entities", [])],
             "language": parsed.get("language"),
             "ms": latency,
@@ -95,17 +97,15 @@ def worker(model: str, texts_file: str) -> None:
 # --------------------------------------------------------------------------- data
 
 
-def load_test() -> list[dict]:
-    """Held-out examples with canonical gold entities."""
-    from rasa.shared.nlu.training_data.loading import load_data
+def gold_examples(messages: list, train) -> list[dict]:
+    """Messages as examples with canonical gold entities (names mapped through `train`'s
+    gazetteer) and their language group."""
     from saphan_nlu.gazetteer import alias_key
 
-    train = load_data(str(TRAIN))
     synonyms = {alias_key(k): v for k, v in train.entity_synonyms.items()}
     canonical = {alias_key(v): v for v in synonyms.values()}
-    data = load_data(str(TEST))
     examples = []
-    for msg in data.intent_examples:
+    for msg in messages:
         text = msg.get("text")
         gold = []
         for ent in msg.get("entities", []):
@@ -118,13 +118,21 @@ def load_test() -> list[dict]:
     return examples
 
 
+def load_test() -> list[dict]:
+    """Held-out examples with canonical gold entities."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return gold_examples(load_data(str(TEST)).intent_examples, load_data(str(TRAIN)))
+
+
 # --------------------------------------------------------------------------- run
 
 
-def train(config: Path, out: Path) -> tuple[Path, float]:
+def train(config: Path, out: Path, nlu: Path = TRAIN) -> tuple[Path, float]:
+    """Train an NLU-only model of `config` on `nlu`; returns the model and the seconds taken."""
     name = config.stem
     cmd = [str(rasa_executable()), "train", "nlu", "--config", str(config),
-           "--nlu", str(TRAIN), "--domain", str(ROOT / "bot" / "domain"),
+           "--nlu", str(nlu), "--domain", str(ROOT / "bot" / "domain"),
            "--out", str(out), "--fixed-model-name", name]
     t0 = time.monotonic()
     env = rasa_env() | {"RASA_MAX_CACHE_SIZE": "0"}  # measure a real training, no cache
@@ -199,26 +207,6 @@ def metrics(examples: list[dict], results: list[dict]) -> dict:
     return out
 
 
-def threshold_sweep(examples: list[dict], results: list[dict]) -> list[dict]:
-    """Fallback rate and accuracy of the answered messages for each threshold."""
-    rows = []
-    for t in THRESHOLDS:
-        answered = [(e, r) for e, r in zip(examples, results, strict=True)
-                    if r["raw_confidence"] >= t]
-        wrong_kept = sum(e["intent"] != r["raw_intent"] for e, r in answered)
-        wrong = sum(e["intent"] != r["raw_intent"] for e, r in zip(examples, results, strict=True))
-        emerg_lost = sum(e["intent"] == "emergency" and r["raw_confidence"] < t
-                         for e, r in zip(examples, results, strict=True))
-        rows.append({
-            "threshold": t,
-            "fallback_rate": 1 - len(answered) / len(examples),
-            "answered_accuracy": (len(answered) - wrong_kept) / max(len(answered), 1),
-            "errors_caught": (wrong - wrong_kept) / wrong if wrong else 1.0,
-            "emergencies_to_fallback": emerg_lost,
-        })
-    return rows
-
-
 def bench(config: Path, examples: list[dict], work: Path) -> dict:
     print(f"[bench] training {config.relative_to(ROOT)} ...", file=sys.stderr, flush=True)
     model, train_s = train(config, work)
@@ -235,7 +223,6 @@ def bench(config: Path, examples: list[dict], work: Path) -> dict:
         "p50_ms": statistics.median(latencies),
         "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
         "metrics": metrics(examples, run["results"]),
-        "sweep": threshold_sweep(examples, run["results"]),
         "results": run["results"],
     }
 
@@ -305,15 +292,6 @@ def render(columns: list[tuple[str, dict]], examples: list[dict]) -> str:
             conf = res["metrics"][lang]["confusions"]
             text = "; ".join(f"{g} → {p} ({n})" for g, p, n in conf) or "none"
             lines.append(f"- {lang}: {text}")
-    lines += [
-        "", f"Fallback threshold sweep, {columns[0][0]} (raw top intent vs its confidence):", "",
-        "| threshold | fallback rate | accuracy of answered | errors caught | emergencies lost |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for s in ours["sweep"]:
-        lines.append(f"| {s['threshold']} | {s['fallback_rate']:.3f} | "
-                     f"{s['answered_accuracy']:.3f} | {s['errors_caught']:.2f} | "
-                     f"{s['emergencies_to_fallback']} |")
     lines += [""] + [f"{label} measured: {res.get('measured_at', 'this run')}."
                      for label, res in columns[1:]] + [""]
     return "\n".join(lines)

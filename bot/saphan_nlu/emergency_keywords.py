@@ -3,9 +3,13 @@
 Config (after FallbackClassifier, so it also overrides `nlu_fallback`):
 
     - name: saphan_nlu.emergency_keywords.EmergencyKeywords
+      min_emergency_confidence: 0.2   # optional; default: off
 
 A message containing a keyword of `content/emergency_keywords.yml` (th, en, my, km, lo) gets
-the intent `emergency` with confidence 1.0, whatever the classifier said. A message written in
+the intent `emergency` with confidence 1.0, whatever the classifier said. With
+`min_emergency_confidence`, a message whose `emergency` probability in the intent ranking
+reaches it is `emergency` too, even when another intent ranks first: a missed emergency
+costs more than a false one (the threshold is chosen by `make tune-nlu`). A message written in
 Myanmar, Khmer or Lao script (no training data for these) gets `request_human`, so it is
 answered in its language and handed to a caseworker with an interpreter. The matching
 itself lives in `content.keywords` (Rasa-free, unit-tested in the app venv).
@@ -30,13 +34,19 @@ EMERGENCY_INTENT = "emergency"
 OTHER_LANGUAGE_INTENT = "request_human"
 #: Languages the classifiers are not trained on.
 OTHER_LANGUAGES = ("my", "km", "lo")
-#: Parse-output key naming the keyword that fired (for logs and tests).
+#: Parse-output key naming what fired: keyword, language or classifier confidence.
 OUTPUT_KEY = "safety_net"
+#: Config key of the emergency-probability threshold (None: off).
+MIN_CONFIDENCE_KEY = "min_emergency_confidence"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyKeywords(GraphComponent):
-    """Overrides the intent on emergency keywords and on untrained scripts."""
+    """Overrides the intent on emergency keywords, a likely emergency and untrained scripts."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {MIN_CONFIDENCE_KEY: None}
 
     @classmethod
     def create(
@@ -46,10 +56,14 @@ class EmergencyKeywords(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> EmergencyKeywords:
-        return cls()
+        return cls(config.get(MIN_CONFIDENCE_KEY))
 
-    def __init__(self) -> None:
+    def __init__(self, min_emergency_confidence: float | None = None) -> None:
+        if min_emergency_confidence is not None and not 0 < min_emergency_confidence <= 1:
+            raise ValueError(f"{MIN_CONFIDENCE_KEY} must be in (0, 1], "
+                             f"got {min_emergency_confidence!r}")
         self.matcher = load_matcher()
+        self.min_emergency_confidence = min_emergency_confidence
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -58,17 +72,31 @@ class EmergencyKeywords(GraphComponent):
                 continue  # a button payload names its intent itself
             keyword = self.matcher.match(text)
             language = message.get("language") or detect_language(text)
+            likelihood = self._emergency_confidence(message)
             if keyword:
                 self._override(message, EMERGENCY_INTENT)
                 message.set(OUTPUT_KEY, {"keyword": keyword}, add_to_output=True)
             elif language in OTHER_LANGUAGES:
                 self._override(message, OTHER_LANGUAGE_INTENT)
                 message.set(OUTPUT_KEY, {"language": language}, add_to_output=True)
+            elif (self.min_emergency_confidence is not None
+                  and likelihood >= self.min_emergency_confidence
+                  and (message.get(INTENT) or {}).get("name") != EMERGENCY_INTENT):
+                self._override(message, EMERGENCY_INTENT, likelihood)
+                message.set(OUTPUT_KEY, {"emergency_confidence": likelihood},
+                            add_to_output=True)
         return messages
 
     @staticmethod
-    def _override(message: Message, intent: str) -> None:
-        chosen = {"name": intent, "confidence": 1.0}
+    def _emergency_confidence(message: Message) -> float:
+        """The classifier's probability of `emergency` (0.0 when it is not ranked)."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return next((float(r.get("confidence") or 0.0) for r in ranking
+                     if r.get("name") == EMERGENCY_INTENT), 0.0)
+
+    @staticmethod
+    def _override(message: Message, intent: str, confidence: float = 1.0) -> None:
+        chosen = {"name": intent, "confidence": confidence}
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
         message.set(INTENT, chosen, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 
 from actions.basics import ActionFallback, fallbacks_in_a_row
 from actions.conversation import user_language
+from actions.emergency import detection_note
 from actions.erasure import REDACTED_PAYLOAD, erase_app_data, erase_tracker
 from actions.find_service import ActionSearchServices
 from actions.report import ValidateReportForm
@@ -203,3 +204,19 @@ def test_erase_tracker_deletes_only_that_senders_events(database_url: str) -> No
 @pytest.mark.parametrize("payload", ['{"redacted": true}'])
 def test_redacted_payload_is_valid_json(payload: str) -> None:
     assert json.loads(REDACTED_PAYLOAD) == json.loads(payload)
+
+
+@pytest.mark.parametrize(("safety_net", "note"), [
+    ({"keyword": "locked in"}, "(safety-net keyword)"),
+    ({"emergency_confidence": 0.2345}, "classifier confidence 0.23, another intent ranked first"),
+    (None, None),
+])
+def test_urgent_case_summary_says_how_the_emergency_was_recognised(
+    safety_net: dict | None, note: str | None
+) -> None:
+    message = {"text": "…", "intent": {"name": "emergency"}, "safety_net": safety_net}
+    summary = "Emergency from the chat" + detection_note(message)
+    if note:
+        assert note in summary
+    else:
+        assert summary == "Emergency from the chat"

@@ -153,10 +153,31 @@ def test_emergency_keywords_fire_in_all_five_languages(message: str) -> None:
     "หาที่พักในเชียงใหม่",
     "what is the minimum wage",
     "endangered species",
+    "is there an emergency shelter in Bangkok",
+    "no, I am not in danger now",
+    "my boss says he will call the police if I quit",
+    "ขอเบอร์ฉุกเฉินสำหรับแรงงานต่างด้าว",
+    "หาบ้านพักฉุกเฉินที่ระยอง",
     "",
 ])
 def test_ordinary_messages_do_not_fire(message: str) -> None:
     assert load_matcher().match(message) is None
+
+
+@pytest.mark.parametrize(("message", "keyword"), [
+    ("emergency shelter? no time, they are beating me", "beating me"),
+    ("not in danger? he has a gun outside", "gun"),
+    ("อยู่บ้านพักฉุกเฉินแล้ว แต่เขาถือปืนมาหน้าบ้าน", "ถือปืน"),
+])
+def test_an_exception_phrase_masks_only_itself(message: str, keyword: str) -> None:
+    assert load_matcher().match(message) == keyword
+
+
+def test_exceptions_must_be_phrases() -> None:
+    data = yaml.safe_load((CONTENT_DIR / "emergency_keywords.yml").read_text("utf-8"))
+    data["languages"]["en"]["not_when"] = ["emergency shelter", ""]
+    with pytest.raises(KeywordsError, match="exceptions for 'en'"):
+        build_matcher(data)
 
 
 def test_every_language_needs_keywords() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from content.keywords import load_matcher
 from saphan.language import detect_language
 from saphan.paths import BOT_DIR, NLU_DATA_DIR
 
@@ -69,3 +70,13 @@ def test_annotations_use_contract_entities_and_no_example_is_in_two_intents() ->
         for intent, text, ents in examples(NLU_DATA_DIR / directory):
             assert {e for _, e in ents} <= ENTITIES, text
             assert seen.setdefault(text.lower(), intent) == intent, text
+
+
+def test_no_emergency_keyword_fires_on_another_intents_training_message() -> None:
+    """The safety net overrides the classifier, so a keyword found in a message labelled
+    otherwise would be a false alarm on every message like it."""
+    matcher = load_matcher()
+    fired = [(intent, text, matcher.match(text))
+             for intent, text, _ in examples(NLU_DATA_DIR / "train")
+             if intent != "emergency" and matcher.match(text)]
+    assert not fired
