@@ -204,7 +204,8 @@ class ActionScreeningAfterCode(Action):
 
 
 def wants_cancel(tracker: Tracker, session: ScreeningSession, text: str) -> bool:
-    """A typed reply NLU reads as `cancel` with high confidence that is not an answer option."""
+    """A typed reply NLU reads as `cancel` with high confidence that is not an answer option
+    (asked only for replies that are not a screening command such as "back")."""
     intent = tracker.latest_message.get("intent") or {}
     if intent.get("name") != "cancel" or float(intent.get("confidence") or 0) < CANCEL_CONFIDENCE:
         return False
@@ -236,7 +237,8 @@ class ValidateScreeningForm(FormValidationAction):
                 send_person_text(dispatcher, session)
             elif command == "person":
                 send_person_text(dispatcher, session)
-            elif command == "cancel" or wants_cancel(tracker, session, text):
+            elif command == "cancel" or (command is None
+                                         and wants_cancel(tracker, session, text)):
                 session.cancel()
                 return {REPLY: "cancelled", STATE: session.state.model_dump_json()}
             elif command == "pause":

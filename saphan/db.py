@@ -37,18 +37,46 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+#: Stored in place of a NUL character, which PostgreSQL text cannot hold.
+NUL_REPLACEMENT = "\ufffd"
+
+
+def _no_nul(value: object) -> object:
+    return value.replace("\x00", NUL_REPLACEMENT) if isinstance(value, str) else value
+
+
+def _replace_nul(conn: object, cursor: object, statement: str, parameters: object,
+                 context: object, executemany: bool) -> tuple[str, object]:
+    """NUL in a text parameter becomes U+FFFD on every database, so a stray NUL in user or
+    API text is stored the same way on SQLite and PostgreSQL instead of failing there."""
+    def clean(params: object) -> object:
+        if isinstance(params, dict):
+            return {k: _no_nul(v) for k, v in params.items()}
+        if isinstance(params, (list, tuple)):
+            return type(params)(_no_nul(v) for v in params)
+        return params
+
+    if executemany and isinstance(parameters, (list, tuple)):
+        return statement, [clean(p) for p in parameters]
+    return statement, clean(parameters)
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL mode, a busy timeout and foreign keys."""
+    """Create an engine; SQLite gets WAL mode, a busy timeout and foreign keys; on every
+    database a NUL in a text parameter is stored as U+FFFD."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if parsed.drivername in ("postgresql", "postgres"):
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        if parsed.drivername in ("postgresql", "postgres"):
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(
+                hide_password=False)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    event.listen(engine, "before_cursor_execute", _replace_nul, retval=True)
+    return engine
 
 
 @lru_cache

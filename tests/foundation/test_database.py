@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from saphan.db import make_engine
+from saphan.db import NUL_REPLACEMENT, make_engine
 from saphan.migrate import current_heads, upgrade
 from saphan.models import load_all
 
@@ -45,3 +45,23 @@ def test_plain_postgresql_urls_use_psycopg3() -> None:
     engine = make_engine("postgresql://user@127.0.0.1:1/db")
     assert engine.dialect.driver == "psycopg"
     engine.dispose()
+
+
+def test_a_nul_in_text_is_stored_as_replacement_character(database_url: str) -> None:
+    """PostgreSQL text cannot hold NUL (a 500 on any API field); both databases store U+FFFD."""
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE nul_probe (id INTEGER PRIMARY KEY, body TEXT)"))
+            conn.execute(text("INSERT INTO nul_probe VALUES (:id, :body)"),
+                         {"id": 1, "body": "a\x00b"})
+            conn.execute(text("INSERT INTO nul_probe VALUES (:id, :body)"),
+                         [{"id": 2, "body": "\x00"}, {"id": 3, "body": "plain"}])
+            rows = conn.execute(text("SELECT body FROM nul_probe ORDER BY id")).scalars().all()
+            assert rows == [f"a{NUL_REPLACEMENT}b", NUL_REPLACEMENT, "plain"]
+            found = conn.execute(text("SELECT id FROM nul_probe WHERE body = :b"),
+                                 {"b": "a\x00b"}).scalar_one()
+            assert found == 1
+            conn.execute(text("DROP TABLE nul_probe"))
+    finally:
+        engine.dispose()

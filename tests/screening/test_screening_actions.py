@@ -88,6 +88,10 @@ def test_cancel_by_button_word_or_confident_intent_but_not_an_answer() -> None:
     assert unsure["screening_reply"] is None
     answer, _ = reply("No", fresh_state(), intent="cancel", confidence=0.99)
     assert SessionState.model_validate_json(answer[STATE]).context == {"under_18": "no"}
+    answered, _ = reply("no", fresh_state())
+    back, _ = reply("back", answered[STATE], intent="cancel", confidence=0.99)  # a command
+    state = SessionState.model_validate_json(back[STATE])
+    assert state.status != "cancelled" and state.context == {}
 
 
 def test_pause_keeps_the_answers() -> None:
