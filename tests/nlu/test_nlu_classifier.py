@@ -4,9 +4,7 @@ load with the same predictions."""
 
 from __future__ import annotations
 
-import subprocess
-
-from saphan.rasa_model import rasa_env, rasa_executable
+from saphan.testing.rasa_python import run_in_rasa_python
 
 CHECK = """
 import tempfile
@@ -71,8 +69,4 @@ print("classifier ok")
 
 
 def test_features_are_binary_unit_length_per_featurizer_and_c_is_used() -> None:
-    python = rasa_executable().with_name("python")
-    result = subprocess.run([str(python), "-c", CHECK], env=rasa_env(), capture_output=True,
-                            text=True, timeout=240, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "classifier ok" in result.stdout
+    assert "classifier ok" in run_in_rasa_python(CHECK)

@@ -3,9 +3,7 @@ probability reaches `min_emergency_confidence`; keywords still win at confidence
 
 from __future__ import annotations
 
-import subprocess
-
-from saphan.rasa_model import rasa_env, rasa_executable
+from saphan.testing.rasa_python import run_in_rasa_python
 
 CHECK = """
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
@@ -68,8 +66,4 @@ print("emergency rule ok")
 
 
 def test_likely_emergency_overrides_the_top_intent_at_the_threshold() -> None:
-    python = rasa_executable().with_name("python")
-    result = subprocess.run([str(python), "-c", CHECK], env=rasa_env(), capture_output=True,
-                            text=True, timeout=240, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "emergency rule ok" in result.stdout
+    assert "emergency rule ok" in run_in_rasa_python(CHECK)

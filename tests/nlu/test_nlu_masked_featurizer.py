@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import subprocess
-
-from saphan.rasa_model import rasa_env, rasa_executable
+from saphan.testing.rasa_python import run_in_rasa_python
 
 CHECK = """
 import tempfile
@@ -71,9 +69,4 @@ print("masked ok")
 
 
 def test_known_names_become_entity_placeholders_and_survive_persist_and_load() -> None:
-    python = rasa_executable().with_name("python")
-    env = rasa_env()
-    result = subprocess.run([str(python), "-c", CHECK], env=env, capture_output=True,
-                            text=True, timeout=240, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "masked ok" in result.stdout
+    assert "masked ok" in run_in_rasa_python(CHECK)

@@ -3,9 +3,7 @@ rejects exactly what the original does, on Rasa's own action-response schema (Ra
 
 from __future__ import annotations
 
-import subprocess
-
-from saphan.rasa_model import rasa_env, rasa_executable
+from saphan.testing.rasa_python import run_in_rasa_python
 
 CHECK = """
 import jsonschema
@@ -39,8 +37,4 @@ print("same verdicts:", len(after))
 
 
 def test_cached_validation_gives_the_same_verdicts_as_jsonschema() -> None:
-    python = rasa_executable().with_name("python")
-    result = subprocess.run([str(python), "-c", CHECK], env=rasa_env(), capture_output=True,
-                            text=True, timeout=240, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "same verdicts: 5" in result.stdout
+    assert "same verdicts: 5" in run_in_rasa_python(CHECK)
