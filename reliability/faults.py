@@ -100,11 +100,24 @@ def line_deliveries(live: LiveStack) -> tuple[int, int]:
     return len(calls), n_fallback
 
 
+async def settled_counts(live: LiveStack, timeout: float) -> tuple[tuple, tuple]:
+    """db_counts and line_deliveries once nothing is in flight: no unfinished event and the
+    same numbers twice 0.5 s apart (a batch delivered but not yet marked sent would count
+    as a missing delivery later)."""
+    previous = None
+    deadline = time.monotonic() + timeout
+    while True:
+        current = (db_counts(live.database_url), line_deliveries(live))
+        if (current == previous and not current[0][1]) or time.monotonic() > deadline:
+            return current
+        previous = current
+        await asyncio.sleep(0.5)
+
+
 async def one_fault(live: LiveStack, name: str, users: int, before: float, down: float,
                     drain: float, seed: int) -> list[object]:
     url = live.database_url
-    total0, _, sent0 = db_counts(url)
-    calls0, fallbacks0 = line_deliveries(live)
+    (total0, _, sent0), (calls0, fallbacks0) = await settled_counts(live, drain)
     result = StepResult(users)
     stop = asyncio.Event()
     rng = random.Random(seed)
