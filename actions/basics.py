@@ -1,4 +1,4 @@
-"""Welcome, language choice, menu, fallbacks and small talk (texts from `content/texts`)."""
+"""Welcome, language choice, menu, fallbacks and small talk (texts: catalogue namespace bot)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import LANGUAGE_CHOICES, MENU, buttons, say, show_menu, user_language
 from actions.escalation import open_case
-from content.texts import LANGUAGES, SHORT_LANGUAGES, text
+from content.catalogue import full_languages, text
+from saphan.language import reply_language
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -28,7 +29,7 @@ class ActionShowMenu(Action):
         language = user_language(tracker)
         choices = [{"title": label, "payload": f'/change_language{{"language":"{code}"}}'}
                    for label, code in LANGUAGE_CHOICES]
-        body = f"{text('menu_prompt', language)}\n{text('choose_language', language)}"
+        body = f"{text('bot', 'menu_prompt', language)}\n{text('bot', 'choose_language', language)}"
         dispatcher.utter_message(text=body, buttons=[*buttons(language, *MENU), *choices])
         return []
 
@@ -43,8 +44,8 @@ class ActionSetLanguage(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         chosen = next(tracker.get_latest_entity_values("language"), None)
-        language = chosen if chosen in LANGUAGES else user_language(tracker)
-        if language in SHORT_LANGUAGES:
+        language = reply_language(chosen, user_language(tracker))
+        if language not in full_languages("bot"):
             case = await open_case(tracker, priority="high", source="request", language=language,
                                    summary=f"Chose language '{language}': needs an interpreter")
             say(dispatcher, "language_set" if case else "case_failed", language)

@@ -7,7 +7,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from content.texts import DEFAULT_LANGUAGE, LANGUAGES, text
+from content.catalogue import text
+from saphan.language import LANGUAGES, native_name, reply_language
 
 #: Main menu: (text key of the label, payload).
 MENU: tuple[tuple[str, str], ...] = (
@@ -17,9 +18,8 @@ MENU: tuple[tuple[str, str], ...] = (
     ("btn_emergency", "/emergency"),
 )
 #: Language choice buttons: (label in its own script, language code).
-LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (
-    ("ไทย", "th"), ("English", "en"), ("မြန်မာ", "my"), ("ខ្មែរ", "km"), ("ລາວ", "lo"),
-)
+LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = tuple((native_name(code), code)
+                                                      for code in LANGUAGES)
 
 
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:
@@ -43,15 +43,12 @@ def user_language(tracker: Tracker) -> str:
             if detected in LANGUAGES:
                 return str(detected)
     chosen = next(tracker.get_latest_entity_values("language"), None)
-    if chosen in LANGUAGES:
-        return str(chosen)
-    gateway = latest_metadata(tracker).get("language")
-    return str(gateway) if gateway in LANGUAGES else DEFAULT_LANGUAGE
+    return reply_language(chosen, latest_metadata(tracker).get("language"))
 
 
 def buttons(language: str, *items: tuple[str, str]) -> list[dict[str, str]]:
     """Rasa buttons from (text key, payload) pairs."""
-    return [{"title": text(key, language), "payload": payload} for key, payload in items]
+    return [{"title": text("bot", key, language), "payload": payload} for key, payload in items]
 
 
 def yes_no(language: str, with_dont_know: bool = False) -> list[dict[str, str]]:
@@ -64,7 +61,7 @@ def yes_no(language: str, with_dont_know: bool = False) -> list[dict[str, str]]:
 def say(dispatcher: CollectingDispatcher, key: str, language: str,
         button_list: list[dict[str, str]] | None = None, **values: object) -> None:
     """Send the text `key` in `language`, optionally with quick-reply buttons."""
-    dispatcher.utter_message(text=text(key, language, **values), buttons=button_list or [])
+    dispatcher.utter_message(text=text("bot", key, language, **values), buttons=button_list or [])
 
 
 def show_menu(dispatcher: CollectingDispatcher, language: str, key: str = "menu_prompt") -> None:

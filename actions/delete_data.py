@@ -1,4 +1,5 @@
-"""Delete my data: confirm, erase (app database now, Rasa's tracker after this turn), confirm."""
+"""Delete my data: confirm, ask the gateway to erase (app database now, Rasa's tracker after
+this turn), confirm."""
 
 from __future__ import annotations
 
@@ -9,32 +10,24 @@ from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import say, user_language, yes_no
-from actions.erasure import erase_app_data, erase_tracker_after_turn
-from saphan.db import get_engine
+from actions.erasure import ErasureClient
 from saphan.settings import get_settings
 
 
-class ActionAskDeleteConfirmation(Action):
-    def name(self) -> str:
-        return "action_ask_delete_confirmation"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = user_language(tracker)
-        say(dispatcher, "delete_confirm", language, yes_no(language))
-        return []
+def ask_delete_confirmation(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """`action_ask_delete_confirmation` (actions/form_questions.py): erase, yes or no?"""
+    language = user_language(tracker)
+    say(dispatcher, "delete_confirm", language, yes_no(language))
 
 
 class ActionDeleteMyData(Action):
     def name(self) -> str:
         return "action_delete_my_data"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
-        settings = get_settings()
-        erase_app_data(get_engine(), tracker.sender_id)
-        erase_tracker_after_turn(settings.rasa_url, settings.tracker_store_url, tracker.sender_id)
+        await ErasureClient.from_settings(get_settings()).erase(tracker.sender_id)
         say(dispatcher, "delete_done", language)
         return [AllSlotsReset()]
 

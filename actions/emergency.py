@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import say, user_language, yes_no
 from actions.escalation import open_case
-from content.texts import text
+from content.catalogue import text
 from referral_directory.bundled import DATA_DIR
 
 #: The directory entries (referral_directory/data/hotlines.yaml) shown in an emergency.
@@ -33,7 +33,8 @@ def hotline_cards(language: str) -> dict[str, Any]:
         name = entry["name_th"] if language == "th" else entry["name_en"]
         services.append({"name": name, "phone": entry["phones"][0]})
     numbers = ", ".join(entry["phones"][0] for entry in emergency_hotlines())
-    return {"services": services, "alt_text": text("emergency_alt", language, numbers=numbers)}
+    alt_text = text("bot", "emergency_alt", language, numbers=numbers)
+    return {"services": services, "alt_text": alt_text}
 
 
 async def emergency_response(dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.conversation import MENU, buttons, say, user_language
 from actions.emergency import hotline_cards
 from actions.escalation import shared_location
-from content.texts import text
+from content.catalogue import text
 from referral_directory.search import SearchResult, ServiceQuery, search_services
 from referral_directory.vocab import SERVICE_TYPES
 from saphan.db import session_scope
@@ -27,6 +27,11 @@ ASKED_TYPES = ("shelter", "labour_complaint", "legal_aid", "medical", "embassy",
                "repatriation", "hotline")
 
 
+def new_shared_location(tracker: Tracker) -> dict[str, Any] | None:
+    """A location the user shared since the last search (each search starts afresh)."""
+    return shared_location(tracker, since_action="action_search_services")
+
+
 class ValidateFindServiceForm(FormValidationAction):
     """Where = a province or a shared location: whichever is known, the other is not asked."""
 
@@ -35,65 +40,55 @@ class ValidateFindServiceForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        unused = "province" if tracker.get_slot("location") else "location"
+        located = tracker.get_slot("location") or new_shared_location(tracker)
+        unused = "province" if located else "location"
         return [slot for slot in domain_slots if slot != unused]
 
-    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> list[dict[str, Any]]:
-        events = await super().get_extraction_events(dispatcher, tracker, domain)
-        location = shared_location(tracker, since_action="action_search_services")
-        if location and not tracker.get_slot("location"):
-            point = {"latitude": location["latitude"], "longitude": location["longitude"]}
-            tracker.slots["location"] = point
-            events.append(SlotSet("location", point))
-        return events
+    def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
+        """The slot's custom mapping: a location shared since the last search."""
+        location = None if tracker.get_slot("location") else new_shared_location(tracker)
+        if location is None:
+            return {}
+        return {"location": {"latitude": location["latitude"],
+                             "longitude": location["longitude"]}}
 
     def validate_service_type(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return {"service_type": value if value in SERVICE_TYPES else None}
 
 
-class ActionAskServiceType(Action):
-    def name(self) -> str:
-        return "action_ask_service_type"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = user_language(tracker)
-        choices = [(f"type_{kind}", f'/inform{{"service_type":"{kind}"}}') for kind in ASKED_TYPES]
-        say(dispatcher, "ask_service_type", language, buttons(language, *choices))
-        return []
+def ask_service_type(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Which help: the service types as buttons."""
+    language = user_language(tracker)
+    choices = [(f"type_{kind}", f'/inform{{"service_type":"{kind}"}}') for kind in ASKED_TYPES]
+    say(dispatcher, "ask_service_type", language, buttons(language, *choices))
 
 
-class ActionAskProvince(Action):
-    def name(self) -> str:
-        return "action_ask_province"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        say(dispatcher, "ask_place", user_language(tracker))
-        return []
+def ask_place(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Where: a province, or share a location."""
+    say(dispatcher, "ask_place", user_language(tracker))
 
 
 def service_card(hit: Any, language: str) -> dict[str, Any]:
-    """One directory hit in the gateway's service-card shape (gateway/line_messages.py)."""
+    """One directory hit in the gateway's service-card shape (saphan/line_messages.py)."""
     service = hit.service
     name = (service.name_th if language == "th" and service.name_th else service.name_en)
     if service.sample:
-        name = f"{text('sample_label', language)} {name}"
+        name = f"{text('bot', 'sample_label', language)} {name}"
     org = service.organisation
     org_name = (org.name_th if language == "th" and org.name_th else org.name_en) if org else None
     card: dict[str, Any] = {
         "name": name,
-        "organisation": " · ".join(p for p in (text(f"type_{service.service_type}", language),
-                                               org_name) if p),
+        "organisation": " · ".join(
+            p for p in (text("bot", f"type_{service.service_type}", language), org_name) if p),
         "address": ", ".join(p for p in (service.address, service.province) if p) or None,
-        "hours": text("open_24h", language) if service.is_24h
-        else text("hours", language, hours=service.opening_hours) if service.opening_hours
+        "hours": text("bot", "open_24h", language) if service.is_24h
+        else text("bot", "hours", language, hours=service.opening_hours) if service.opening_hours
         else None,
-        "languages": text("languages", language, languages=", ".join(service.languages))
+        "languages": text("bot", "languages", language, languages=", ".join(service.languages))
         if service.languages else None,
-        "distance": text("distance", language, km=f"{hit.distance_km:.1f}")
+        "distance": text("bot", "distance", language, km=f"{hit.distance_km:.1f}")
         if hit.distance_km is not None else None,
         "phone": service.phones[0] if service.phones else None,
         "latitude": service.latitude,
@@ -104,13 +99,13 @@ def service_card(hit: Any, language: str) -> dict[str, Any]:
 
 def results_heading(result: SearchResult, language: str, province: str | None) -> str:
     if result.scope == "local":
-        return text("results_local", language, count=len(result.hits))
+        return text("bot", "results_local", language, count=len(result.hits))
     if result.scope == "neighbours":
-        return text("results_neighbours", language, count=len(result.hits),
+        return text("bot", "results_neighbours", language, count=len(result.hits),
                     province=province or "")
     if result.scope == "national":
-        return text("results_national", language)
-    return text("results_none", language)
+        return text("bot", "results_national", language)
+    return text("bot", "results_none", language)
 
 
 class ActionSearchServices(Action):
@@ -138,8 +133,8 @@ class ActionSearchServices(Action):
         person = buttons(language, ("btn_person", "/request_human"), MENU[3])
         if cards:
             dispatcher.utter_message(text=results_heading(result, language, province))
-            dispatcher.utter_message(json_message={"services": cards,
-                                                   "alt_text": text("results_alt", language)})
+            alt_text = text("bot", "results_alt", language)
+            dispatcher.utter_message(json_message={"services": cards, "alt_text": alt_text})
             say(dispatcher, "menu_prompt", language, person)
         else:
             say(dispatcher, "results_none", language, person)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import say, user_language
 from actions.escalation import open_case
-from content.texts import SHORT_LANGUAGES
+from content.catalogue import full_languages
 
 
 class ActionRequestHuman(Action):
@@ -21,7 +21,7 @@ class ActionRequestHuman(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
-        other = language in SHORT_LANGUAGES
+        other = language not in full_languages("bot")
         summary = (f"Message in language '{language}': needs an interpreter" if other
                    else "The user asked to talk to a person")
         case = await open_case(tracker, priority="high" if other else "normal",

@@ -3,7 +3,6 @@ flow at once when an answer shows immediate danger)."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,6 +18,8 @@ FORM = "report_form"
 #: The questions in the order asked (slot names; texts are `q_<slot>`).
 QUESTIONS = ("documents_taken", "wages_withheld", "free_to_leave", "debt", "threats",
              "under_18")
+#: The answer each intent gives to the question asked.
+ANSWERS = {"affirm": "yes", "deny": "no", "dont_know": "unknown"}
 #: Answers that mean immediate danger: (slot, answer).
 DANGER_ANSWERS = {("threats", "yes"), ("free_to_leave", "no")}
 NOT_ASKED = "not_asked"
@@ -43,78 +44,38 @@ class ActionReportAcknowledge(Action):
 
 
 class ValidateReportForm(FormValidationAction):
-    """A danger answer ends the questions at once (the rest are marked not asked)."""
+    """Fills the question asked from the yes/no/don't-know intent (the answer slots' one custom
+    mapping); a danger answer ends the questions at once (the rest are marked not asked)."""
 
     def name(self) -> str:
         return f"validate_{FORM}"
 
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[dict[str, Any]]:
+        asked = tracker.get_slot("requested_slot")
+        answer = ANSWERS.get((tracker.latest_message.get("intent") or {}).get("name"))
+        # Nothing extracted (e.g. `cancel`) rejects the form, so the rules for that intent run.
+        return [SlotSet(asked, answer)] if asked in QUESTIONS and answer else []
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        """After a danger answer only the questions already answered are required."""
+        if in_danger(tracker):
+            return [slot for slot in domain_slots if tracker.get_slot(slot) is not None]
+        return domain_slots
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        events = await super().run(dispatcher, tracker, domain)
-        values = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-        current = {**answers(tracker), **{k: v for k, v in values.items() if k in QUESTIONS}}
-        if any((slot, value) in DANGER_ANSWERS for slot, value in current.items()):
-            rest = [SlotSet(q, NOT_ASKED) for q in QUESTIONS if current.get(q) is None]
-            events = [e for e in events if e.get("name") != "requested_slot"]
-            events += [*rest, SlotSet("requested_slot", None)]
+        events = await super().run(dispatcher, tracker, domain)  # updates tracker.slots
+        if in_danger(tracker):
+            events += [SlotSet(q, NOT_ASKED) for q in QUESTIONS if tracker.get_slot(q) is None]
         return events
 
 
-class AskQuestion(Action, ABC):
-    """Asks the yes/no question `q_<slot>` (the form's `action_ask_<slot>`)."""
-
-    slot: str
-
-    @abstractmethod
-    def name(self) -> str: ...
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = user_language(tracker)
-        say(dispatcher, f"q_{self.slot}", language, yes_no(language, with_dont_know=True))
-        return []
-
-
-class ActionAskDocumentsTaken(AskQuestion):
-    slot = "documents_taken"
-
-    def name(self) -> str:
-        return "action_ask_documents_taken"
-
-
-class ActionAskWagesWithheld(AskQuestion):
-    slot = "wages_withheld"
-
-    def name(self) -> str:
-        return "action_ask_wages_withheld"
-
-
-class ActionAskFreeToLeave(AskQuestion):
-    slot = "free_to_leave"
-
-    def name(self) -> str:
-        return "action_ask_free_to_leave"
-
-
-class ActionAskDebt(AskQuestion):
-    slot = "debt"
-
-    def name(self) -> str:
-        return "action_ask_debt"
-
-
-class ActionAskThreats(AskQuestion):
-    slot = "threats"
-
-    def name(self) -> str:
-        return "action_ask_threats"
-
-
-class ActionAskUnder18(AskQuestion):
-    slot = "under_18"
-
-    def name(self) -> str:
-        return "action_ask_under_18"
+def ask_question(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The form's question for `slot`: the text `q_<slot>` with yes/no/don't-know buttons."""
+    language = user_language(tracker)
+    say(dispatcher, f"q_{slot}", language, yes_no(language, with_dont_know=True))
 
 
 class ActionReportOutcome(Action):

@@ -8,10 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import buttons, say, user_language
-from content.rights import find_topic
-from content.texts import text
-
-RIGHTS_LANGUAGES = ("th", "en")
+from content.catalogue import text
+from content.rights import RIGHTS_LANGUAGES, find_topic
 
 
 class ActionAnswerRights(Action):
@@ -33,9 +31,9 @@ class ActionAnswerRights(Action):
             say(dispatcher, "rights_topics", language, person)
             return []
         parts = [topic.answer[answer_language],
-                 text("rights_source", language, source=topic.source,
+                 text("bot", "rights_source", language, source=topic.source,
                       reviewed=topic.last_reviewed)]
         if not topic.verified:
-            parts.append(text("rights_unverified", language))
+            parts.append(text("bot", "rights_unverified", language))
         dispatcher.utter_message(text="\n\n".join(parts), buttons=person)
         return []

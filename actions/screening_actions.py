@@ -19,10 +19,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_metadata, user_language
 from actions.screening_results import refer_screening, send_outcome
+from content.catalogue import full_languages
+from content.catalogue import text as catalogue_text
+from saphan.db import session_scope
 from screening.adaptive import AdaptivePlanner
-from screening.bot_texts import default_bot_texts
+from screening.commands import default_commands
 from screening.enrollment import EnrollmentError, active_officer, redeem_code
 from screening.loader import default_screening
+from screening.models import Officer
 from screening.next_steps import next_steps_for
 from screening.session import PERSON_LANGUAGES, ScreeningSession, SessionError, SessionState
 
@@ -50,18 +54,24 @@ def officer_language(tracker: Tracker) -> str:
     return "th" if user_language(tracker) == "th" else "en"
 
 
+def officer_of(conversation_id: str) -> Officer | None:
+    """The enrolled officer of this chat, if any."""
+    with session_scope() as db:
+        return active_officer(db, conversation_id)
+
+
 def on_officer_channel(tracker: Tracker) -> bool:
     return latest_metadata(tracker).get("audience") == "officer"
 
 
 def tell(dispatcher: CollectingDispatcher, key: str, lang: str,
         buttons: list[dict[str, str]] | None = None, **values: object) -> None:
-    dispatcher.utter_message(text=default_bot_texts().get(key, lang, **values),
+    dispatcher.utter_message(text=catalogue_text("screening", key, lang, **values),
                              buttons=buttons or [])
 
 
 def button(key: str, lang: str, payload: str) -> dict[str, str]:
-    return {"title": default_bot_texts().get(key, lang), "payload": payload}
+    return {"title": catalogue_text("screening", key, lang), "payload": payload}
 
 
 def current_session(tracker: Tracker) -> ScreeningSession | None:
@@ -84,9 +94,9 @@ def send_prompt(dispatcher: CollectingDispatcher, session: ScreeningSession) -> 
     if prompt is None:
         return
     lang = session.state.officer_lang
-    text = default_bot_texts().get("question", lang, number=prompt.number, text=prompt.text)
+    text = catalogue_text("screening", "question", lang, number=prompt.number, text=prompt.text)
     if not prompt.options:
-        text = f"{text}\n{default_bot_texts().get('type_answer', lang)}"
+        text = f"{text}\n{catalogue_text('screening', 'type_answer', lang)}"
     buttons = [{"title": label, "payload": answer_id} for answer_id, label in prompt.options]
     if session.state.history:
         buttons.append(button("btn_back", lang, "back"))
@@ -97,14 +107,15 @@ def send_prompt(dispatcher: CollectingDispatcher, session: ScreeningSession) -> 
 
 def send_person_text(dispatcher: CollectingDispatcher, session: ScreeningSession) -> None:
     """The plain-language question for the person, with buttons for the other languages."""
-    texts = default_bot_texts()
     lang = session.state.officer_lang
     shown = session.person_text()
-    label = shown.lang + (f", {texts.get('draft_translation', lang)}" if shown.needs_review else "")
+    draft = catalogue_text("screening", "draft_translation", lang)
+    label = shown.lang + (f", {draft}" if shown.needs_review else "")
     others = [{"title": code, "payload": f"{PERSON_PREFIX}{code}"}
               for code in PERSON_LANGUAGES if code != shown.lang]
     dispatcher.utter_message(
-        text=f"{texts.get('for_person', lang, language=label)}\n{shown.text}", buttons=others
+        text=f"{catalogue_text('screening', 'for_person', lang, language=label)}\n{shown.text}",
+        buttons=others,
     )
 
 
@@ -122,7 +133,7 @@ def begin(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list
         except SessionError as exc:
             tell(dispatcher, "cannot_resume", lang, reason=str(exc))
         except ValueError:  # not even a session state
-            reason = default_bot_texts().get("damaged_state", lang)
+            reason = catalogue_text("screening", "damaged_state", lang)
             tell(dispatcher, "cannot_resume", lang, reason=reason)
     if session is None:
         session = ScreeningSession.start(data, planner(), officer_lang=lang)  # type: ignore[arg-type]
@@ -143,7 +154,7 @@ class ActionScreeningStart(Action):
         if not on_officer_channel(tracker):
             tell(dispatcher, "public_channel", lang)
             return []
-        if active_officer(tracker.sender_id) is None:
+        if officer_of(tracker.sender_id) is None:
             return [SlotSet(LANG, lang), SlotSet(CODE, None), FollowupAction(ENROLL_FORM)]
         return [SlotSet(LANG, lang), *begin(dispatcher, tracker, lang)]
 
@@ -151,18 +162,13 @@ class ActionScreeningStart(Action):
 def screening_language(tracker: Tracker) -> str:
     """The language fixed when the officer asked to screen (a code looks English)."""
     lang = tracker.get_slot(LANG)
-    return lang if lang in ("th", "en") else officer_language(tracker)
+    return lang if lang in full_languages("screening") else officer_language(tracker)
 
 
-class ActionAskScreeningCode(Action):
-    def name(self) -> str:
-        return "action_ask_screening_code"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        lang = screening_language(tracker)
-        tell(dispatcher, "ask_code", lang, [button("btn_cancel", lang, "/cancel")])
-        return []
+def ask_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The enrollment form's question: the officer's code (or cancel)."""
+    lang = screening_language(tracker)
+    tell(dispatcher, "ask_code", lang, [button("btn_cancel", lang, "/cancel")])
 
 
 class ValidateScreeningEnrollForm(FormValidationAction):
@@ -178,7 +184,8 @@ class ValidateScreeningEnrollForm(FormValidationAction):
         if not on_officer_channel(tracker):
             return {CODE: "invalid"}
         try:
-            officer = redeem_code(tracker.sender_id, str(value or ""))
+            with session_scope() as db:
+                officer = redeem_code(db, tracker.sender_id, str(value or ""))
         except EnrollmentError as exc:
             log.info("enrollment refused for %s…: %s", tracker.sender_id[:8], exc)
             return {CODE: "invalid"}
@@ -195,7 +202,7 @@ class ActionScreeningAfterCode(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = screening_language(tracker)
-        officer = active_officer(tracker.sender_id)
+        officer = officer_of(tracker.sender_id)
         if officer is None or not on_officer_channel(tracker):
             tell(dispatcher, "bad_code", lang)
             return [SlotSet(CODE, None)]
@@ -230,7 +237,7 @@ class ValidateScreeningForm(FormValidationAction):
             return {REPLY: "done"}
         text = str(value or "").strip()
         lang = session.state.officer_lang
-        command = default_bot_texts().commands.command(text)
+        command = default_commands().command(text)
         try:
             if text.startswith(PERSON_PREFIX):
                 session.set_person_language(text[len(PERSON_PREFIX):])
@@ -256,16 +263,11 @@ class ValidateScreeningForm(FormValidationAction):
         return {REPLY: "done" if session.is_done else None, STATE: state}
 
 
-class ActionAskScreeningReply(Action):
-    def name(self) -> str:
-        return "action_ask_screening_reply"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        session = current_session(tracker)
-        if session is not None:
-            send_prompt(dispatcher, session)
-        return []
+def ask_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The screening form's question: the session's current prompt."""
+    session = current_session(tracker)
+    if session is not None:
+        send_prompt(dispatcher, session)
 
 
 class ActionScreeningFinish(Action):
@@ -286,7 +288,7 @@ class ActionScreeningFinish(Action):
             tell(dispatcher, "cancelled", lang)
             return [SlotSet(STATE, None), SlotSet(REPLY, None)]
         session = current_session(tracker)
-        officer = active_officer(tracker.sender_id)
+        officer = officer_of(tracker.sender_id)
         if session is None or not session.is_done or officer is None:
             tell(dispatcher, "not_enrolled", lang)
             return [SlotSet(STATE, None), SlotSet(REPLY, None)]
@@ -354,6 +356,6 @@ class ActionScreeningProcedure(Action):
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = officer_language(tracker)
         steps = next_steps_for("likely_victim", None)
-        heading = default_bot_texts().get("procedure_heading", lang)
+        heading = catalogue_text("screening", "procedure_heading", lang)
         dispatcher.utter_message(text=f"{heading}\n{steps.render(lang)}")
         return []

@@ -10,11 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.find_service import service_card
 from cases.client import CaseApiError, CaseClient
+from content.catalogue import has_text
+from content.catalogue import text as catalogue_text
 from referral_directory.gazetteer import canonical_province, provinces
 from referral_directory.search import ServiceQuery, search_services
 from saphan.db import session_scope
 from saphan.settings import get_settings
-from screening.bot_texts import default_bot_texts
 from screening.htcds import to_htcds
 from screening.loader import default_screening
 from screening.models import Officer
@@ -43,9 +44,9 @@ def province_name(typed: str | None) -> str | None:
 def send_services(dispatcher: CollectingDispatcher, service_type: str, province: str | None,
                   lang: str) -> None:
     """Up to three directory entries of `service_type` near the province (as cards)."""
-    texts = default_bot_texts()
     key = f"service_{service_type}"
-    service = texts.get(key, lang) if key in texts.texts else service_type
+    service = catalogue_text("screening", key, lang) if has_text("screening", key) \
+        else service_type
     canonical = province_name(province)
     place = province or "-"
     with session_scope() as session:
@@ -54,27 +55,27 @@ def send_services(dispatcher: CollectingDispatcher, service_type: str, province:
                                                        limit=SERVICES_SHOWN))
         cards = [service_card(hit, lang) for hit in result.hits]
     if not cards:
-        dispatcher.utter_message(text=texts.get("services_none", lang, service=service,
-                                                province=place))
+        dispatcher.utter_message(text=catalogue_text("screening", "services_none", lang,
+                                                     service=service, province=place))
         return
-    dispatcher.utter_message(text=texts.get("services_near", lang, service=service,
-                                            province=place))
+    dispatcher.utter_message(text=catalogue_text("screening", "services_near", lang,
+                                                 service=service, province=place))
     dispatcher.utter_message(json_message={"services": cards, "alt_text": service})
 
 
 def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
                  officer: Officer) -> str:
     """Save the finished screening; send result, next steps and services. Returns its id."""
-    texts = default_bot_texts()
     lang = session.state.officer_lang
     record = session.record(str(officer.id), officer.agency)
-    save_record(record, officer.id)
-    heading = texts.get("result_heading", lang, count=len(record.answers))
+    with session_scope() as db:
+        save_record(db, record, officer.id)
+    heading = catalogue_text("screening", "result_heading", lang, count=len(record.answers))
     dispatcher.utter_message(text=f"{heading}\n{session.summary()}")
     province = record.context.get("province")
     steps = next_steps_for(record.result.category, province)
     dispatcher.utter_message(
-        text=f"{texts.get('next_steps_heading', lang)}\n{steps.render(lang)}"
+        text=f"{catalogue_text('screening', 'next_steps_heading', lang)}\n{steps.render(lang)}"
     )
     for search in steps.searches:
         send_services(dispatcher, search.service_type, province, lang)
@@ -83,10 +84,11 @@ def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
 
 async def refer_screening(conversation_id: str, record_id: str, lang: str) -> dict | None:
     """Create a case holding the whole screening; None when the case API failed."""
-    row = load_record(record_id)
-    if row is None:
-        return None
-    record = to_record(row)
+    with session_scope() as db:
+        row = load_record(db, record_id)
+        if row is None:
+            return None
+        record = to_record(row)
     screening: dict[str, Any] = {
         "screening_id": record.id,
         "questionnaire_version": record.questionnaire_version,
@@ -111,5 +113,6 @@ async def refer_screening(conversation_id: str, record_id: str, lang: str) -> di
     except CaseApiError as exc:
         log.error("screening %s… referral failed: %s", record.id[:8], exc)
         return None
-    set_case(record.id, int(case["id"]))
+    with session_scope() as db:
+        set_case(db, record.id, int(case["id"]))
     return case

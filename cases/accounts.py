@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import getpass
+import os
 
 import typer
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from cases.models import Caseworker
-from cases.service import utcnow
 from cases.vocab import ROLES
-from saphan.db import session_scope
+from saphan.db import session_scope, utcnow
 
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
@@ -25,7 +26,7 @@ class AccountError(ValueError):
     pass
 
 
-def add_caseworker(username: str, password: str, role: str = "caseworker",
+def add_caseworker(session: Session, username: str, password: str, role: str = "caseworker",
                    display_name: str | None = None) -> Caseworker:
     """Create an account; raises `AccountError` for a bad role, short password or taken name."""
     username = username.strip().lower()
@@ -36,21 +37,23 @@ def add_caseworker(username: str, password: str, role: str = "caseworker",
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    taken = AccountError(f"username {username!r} is taken")
+    if session.execute(select(Caseworker.id).where(Caseworker.username == username)).first():
+        raise taken
     row = Caseworker(username=username, display_name=(display_name or username)[:120], role=role,
                      password_hash=_hasher.hash(password), active=True, created_at=utcnow())
+    session.add(row)
     try:
-        with session_scope() as session:
-            session.add(row)
-    except IntegrityError:
-        raise AccountError(f"username {username!r} is taken") from None
+        session.flush()
+    except IntegrityError:  # taken concurrently; the caller's transaction is rolled back
+        raise taken from None
     return row
 
 
-def authenticate(username: str, password: str) -> Caseworker | None:
+def authenticate(session: Session, username: str, password: str) -> Caseworker | None:
     """The active account with this username and password, else None."""
-    with session_scope() as session:
-        row = session.execute(select(Caseworker).where(
-            Caseworker.username == username.strip().lower())).scalar_one_or_none()
+    row = session.execute(select(Caseworker).where(
+        Caseworker.username == username.strip().lower())).scalar_one_or_none()
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -58,15 +61,13 @@ def authenticate(username: str, password: str) -> Caseworker | None:
     return row if row is not None and row.active else None
 
 
-def get_caseworker(caseworker_id: int) -> Caseworker | None:
-    with session_scope() as session:
-        return session.get(Caseworker, caseworker_id)
+def get_caseworker(session: Session, caseworker_id: int) -> Caseworker | None:
+    return session.get(Caseworker, caseworker_id)
 
 
-def active_caseworkers() -> list[Caseworker]:
-    with session_scope() as session:
-        return list(session.execute(select(Caseworker).where(Caseworker.active.is_(True))
-                                    .order_by(Caseworker.username)).scalars())
+def active_caseworkers(session: Session) -> list[Caseworker]:
+    return list(session.execute(select(Caseworker).where(Caseworker.active.is_(True))
+                                .order_by(Caseworker.username)).scalars())
 
 
 caseworker_app = typer.Typer(help="Caseworker dashboard accounts.", no_args_is_help=True)
@@ -79,11 +80,10 @@ def add_command(
     name: str = typer.Option("", help="Display name (default: the username)"),
 ) -> None:
     """Create a dashboard account; the password is read from SAPHAN_NEW_PASSWORD or a prompt."""
-    import os
-
     password = os.environ.get("SAPHAN_NEW_PASSWORD") or getpass.getpass("Password: ")
     try:
-        add_caseworker(username, password, role, name or None)
+        with session_scope() as session:
+            add_caseworker(session, username, password, role, name or None)
     except AccountError as exc:
         typer.echo(f"ERROR: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -1,29 +1,24 @@
-"""Internal case API for the action server: `Authorization: Bearer <internal_api_token>`."""
+"""Internal case API for the action server: `Authorization: Bearer <internal_api_token>`.
+
+Handlers are plain functions (FastAPI runs them in its thread pool) with one database session
+per request (`DbDep`); escalation is the case runtime's, awaited on the event loop.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import hmac
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from anyio import from_thread
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from cases import runtime, service
+from cases import service
+from cases.deps import DbDep, RuntimeDep
+from cases.runtime import CaseRuntime
 from cases.vocab import PRIORITIES, REFERRAL_REASONS, SOURCES
 from saphan.http_types import RowId
-from saphan.settings import get_settings
-
-
-def require_internal_token(authorization: Annotated[str, Header()] = "") -> None:
-    expected = get_settings().internal_api_token.get_secret_value()
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not expected or \
-            not hmac.compare_digest(token.encode(), expected.encode()):
-        raise HTTPException(401, "missing or wrong bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
-
+from saphan.internal_api import require_internal_token
 
 router = APIRouter(prefix="/internal/cases", tags=["internal cases"],
                    dependencies=[Depends(require_internal_token)])
@@ -70,17 +65,10 @@ class ReferralIn(BaseModel):
     details: str | None = Field(default=None, max_length=5000)
 
 
-def _runtime() -> runtime.CaseRuntime:
-    current = runtime.current()
-    if current is None:
-        raise HTTPException(503, "case runtime is not running")
-    return current
-
-
-def _out(case: Any, created: bool = False) -> CaseOut:
+def _out(case: Any, runtime: CaseRuntime, created: bool = False) -> CaseOut:
     return CaseOut(id=case.id, status=case.status, priority=case.priority,
                    handoff_active=case.handoff_active, created=created,
-                   dashboard_url=_runtime().link(case.id))
+                   dashboard_url=runtime.link(case.id))
 
 
 def _bad(exc: service.CaseError) -> HTTPException:
@@ -88,42 +76,42 @@ def _bad(exc: service.CaseError) -> HTTPException:
 
 
 @router.post("", response_model=CaseOut, summary="Escalate a conversation to caseworkers")
-async def create(item: CaseIn) -> JSONResponse:
+def create(item: CaseIn, runtime: RuntimeDep) -> JSONResponse:
     data = item.model_dump()
     data["transcript"] = [line.model_dump() for line in item.transcript]
     try:
-        created = await _runtime().escalate(service.NewCase(**data))
+        created = from_thread.run(runtime.escalate, service.NewCase(**data))
     except service.CaseError as exc:
         raise _bad(exc) from None
-    out = _out(created.case, created.created)
+    out = _out(created.case, runtime, created.created)
     return JSONResponse(out.model_dump(), status_code=201 if created.created else 200)
 
 
 @router.get("/{case_id}", response_model=CaseOut, summary="A case's state")
-async def read(case_id: RowId) -> CaseOut:
+def read(case_id: RowId, db: DbDep, runtime: RuntimeDep) -> CaseOut:
     try:
-        return _out(await asyncio.to_thread(service.get_case, case_id))
+        return _out(service.get_case(db, case_id), runtime)
     except service.CaseError as exc:
         raise _bad(exc) from None
 
 
 @router.post("/{case_id}/messages", status_code=201, summary="Add a bot/system transcript line")
-async def add_message(case_id: RowId, item: MessageIn) -> dict[str, int]:
+def add_message(case_id: RowId, item: MessageIn, db: DbDep,
+                runtime: RuntimeDep) -> dict[str, int]:
     try:
-        message = await asyncio.to_thread(service.add_message, case_id, item.sender, item.text)
+        message = service.add_message(db, case_id, item.sender, item.text)
     except service.CaseError as exc:
         raise _bad(exc) from None
-    _runtime().live.publish("message", case_id=case_id, message_id=message.id,
-                            sender=item.sender)
+    db.commit()  # live dashboards reload the transcript when told
+    runtime.live.publish("message", case_id=case_id, message_id=message.id, sender=item.sender)
     return {"id": message.id}
 
 
 @router.post("/{case_id}/referrals", status_code=201, summary="Record an outgoing referral")
-async def add_referral(case_id: RowId, item: ReferralIn) -> dict[str, int]:
+def add_referral(case_id: RowId, item: ReferralIn, db: DbDep) -> dict[str, int]:
     try:
-        referral = await asyncio.to_thread(
-            service.add_referral, case_id, item.service_name, item.reason, None,
-            item.service_id, item.organisation, item.details)
+        referral = service.add_referral(db, case_id, item.service_name, item.reason, None,
+                                        item.service_id, item.organisation, item.details)
     except service.CaseError as exc:
         raise _bad(exc) from None
     return {"id": referral.id}

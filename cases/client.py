@@ -4,44 +4,24 @@
     case = await client.create_case(conversation_id=tracker.sender_id, priority="urgent",
                                     source="emergency", language="th", summary="...")
 
-After escalating, the action should also return rasa-sdk's `ConversationPaused()` event: the
-gateway pauses the conversation too, but only once Rasa has released the conversation lock.
+Escalating starts the hand-off (`handoff_active` on the case): from then on the gateway puts
+the user's messages into the case instead of sending them to Rasa, until a caseworker ends it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from saphan.settings import Settings
+from saphan.internal_api import InternalApiClient, InternalApiError
 
 
-class CaseApiError(RuntimeError):
-    """The gateway refused or did not answer (message includes the HTTP status)."""
+class CaseApiError(InternalApiError):
+    """The gateway's case API refused or did not answer."""
 
 
-class CaseClient:
-    def __init__(self, gateway_url: str, token: str, timeout_s: float = 10.0) -> None:
-        self.base = f"{gateway_url.rstrip('/')}/internal/cases"
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.timeout = timeout_s
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> CaseClient:
-        return cls(settings.gateway_url, settings.internal_api_token.get_secret_value())
-
-    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict:
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.request(method, f"{self.base}{path}", json=body,
-                                                headers=self.headers)
-        except httpx.HTTPError as exc:
-            raise CaseApiError(f"case API unreachable: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            raise CaseApiError(f"case API answered HTTP {response.status_code}: "
-                               f"{response.text[:300]}")
-        return response.json()
+class CaseClient(InternalApiClient):
+    prefix = "/internal/cases"
+    error = CaseApiError
 
     async def create_case(self, **fields: Any) -> dict:
         """Escalate; returns {id, status, priority, handoff_active, created, dashboard_url}."""

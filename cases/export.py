@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from cases import service
 from cases.htcds import case_fields
 from cases.models import Case, CaseReferral
@@ -54,16 +56,16 @@ def header() -> list[str]:
     return [*EXTENSION_COLUMNS, *HTCDS_COLUMNS]
 
 
-def cases_csv() -> str:
+def cases_csv(session: Session) -> str:
     """All cases as CSV text (one row per case)."""
     by_case: dict[int, list[CaseReferral]] = defaultdict(list)
-    for referral in service.referrals():
+    for referral in service.referrals(session):
         by_case[referral.case_id].append(referral)
     columns = {**EXTENSION_COLUMNS, **HTCDS_COLUMNS}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header())
-    for case in service.all_cases():
+    for case in service.all_cases(session):
         refs = by_case.get(case.id, [])
         writer.writerow([columns[name](case, refs) for name in header()])
     return out.getvalue()

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saphan.db import Base
-
-TZ = DateTime(timezone=True)
+from saphan.db import Base, UTCDateTime
 
 
 class Caseworker(Base):
@@ -24,7 +22,7 @@ class Caseworker(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(TZ)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Case(Base):
@@ -50,10 +48,10 @@ class Case(Base):
     handoff_active: Mapped[bool] = mapped_column(Boolean, default=False)
     closure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     notify_level: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(TZ)
-    updated_at: Mapped[datetime] = mapped_column(TZ)
-    claimed_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CaseEvent(Base):
@@ -69,7 +67,7 @@ class CaseEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
     )
-    at: Mapped[datetime] = mapped_column(TZ)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseMessage(Base):
@@ -85,7 +83,7 @@ class CaseMessage(Base):
     )
     kind: Mapped[str] = mapped_column(String(16), default="text")  # text | services
     body: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(TZ)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseNote(Base):
@@ -99,7 +97,7 @@ class CaseNote(Base):
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
     )
     body: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(TZ)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseReferral(Base):
@@ -117,7 +115,7 @@ class CaseReferral(Base):
     caseworker_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
     )
-    at: Mapped[datetime] = mapped_column(TZ)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):
@@ -130,4 +128,4 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    at: Mapped[datetime] = mapped_column(TZ)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,8 +1,15 @@
-"""The case side of the gateway process: escalation (pause Rasa, notify caseworkers), the live
-handoff relay (user <-> caseworker over LINE or the simulator) and urgent re-notification.
+"""The case side of the gateway process: escalation (notify caseworkers), the live hand-off
+relay (user <-> caseworker) and urgent re-notification.
 
-One `CaseRuntime` per gateway process, started by the dashboard router's lifespan; the gateway
-calls `to_case()` before sending a user's message to Rasa.
+`gateway/app.py` builds one `CaseRuntime` with its collaborators (settings, the live broker,
+the caseworker recipients and a `UserMessenger` that sends to LINE) and starts and stops it.
+The runtime is an edge: each step is one transaction of its own (`run_in_session`).
+
+Hand-off has one source of truth, the case row's `handoff_active`. The gateway calls
+`to_case` (its `HandoffHook`) before every message it would send to Rasa; while the flag is
+set the message goes into the case transcript and never to Rasa. Rasa is not paused (its
+tracker knows nothing of the hand-off), so ending a hand-off is clearing the flag: the user's
+next message reaches the bot again.
 """
 
 from __future__ import annotations
@@ -10,29 +17,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cases import service
-from cases.live import Broker, broker
+from cases.live import Broker
 from cases.models import Case
-from cases.rasa_control import set_paused
-from cases.recipients import Recipient, load_recipients
-from cases.texts import caseworker_text, user_text
-from gateway import outbox
-from gateway.channels import Channel, load_channels
-from gateway.line_messages import batches, service_cards, text_message
-from gateway.line_sender import LineSender
-from gateway.models import LineUser
-from saphan.db import session_scope
-from saphan.settings import Settings
+from cases.ports import UserMessenger
+from cases.vocab import CLOSED_STATUSES
+from content.catalogue import text as catalogue_text
+from saphan.db import run_in_session, utcnow
+from saphan.line_messages import service_cards, text_message
+from saphan.settings import CaseworkerRecipient, Settings
 
 log = logging.getLogger("saphan.cases")
-PAUSE_ATTEMPTS = 20  # Rasa holds the conversation lock while the escalating action runs
 #: A caseworker who wrote in the case this recently is chatting live with the user: the bot
 #: then stays quiet about forwarded messages (except emergencies).
 LIVE_CHAT_WINDOW = timedelta(minutes=15)
@@ -48,16 +50,7 @@ class Forwarded:
 
 
 class RelayError(RuntimeError):
-    """The user of a case cannot be reached (unknown conversation or channel)."""
-
-
-def _target(conversation_id: str) -> tuple[str, str]:
-    with session_scope() as session:
-        row = session.execute(select(LineUser.channel, LineUser.line_user_id)
-                              .where(LineUser.conversation_id == conversation_id)).first()
-    if row is None:
-        raise RelayError("no LINE user has this conversation id")
-    return row[0], row[1]
+    """The user of a case cannot be reached (unknown conversation or channel, LINE refused)."""
 
 
 def _summary(case: Case) -> dict[str, Any]:
@@ -66,19 +59,46 @@ def _summary(case: Case) -> dict[str, Any]:
             "claimed": case.assignee_id is not None}
 
 
+def _forward(session: Session, conversation_id: str, text: str) -> tuple[int, int, bool] | None:
+    """(case id, message id, caseworker chatting) when the conversation is in a hand-off."""
+    case = service.handoff_case_for(session, conversation_id)
+    if case is None:
+        return None
+    message = service.add_message(session, case.id, "user", text[:service.MAX_TEXT])
+    chatting = service.caseworker_wrote_since(session, case.id, utcnow() - LIVE_CHAT_WINDOW)
+    return case.id, message.id, chatting
+
+
+def _record_reply(session: Session, case_id: int, caseworker_id: int, text: str,
+                  ) -> tuple[str, int]:
+    case = service.get_case(session, case_id)
+    if case.status in CLOSED_STATUSES:
+        raise service.CaseError("case is closed")
+    message = service.add_message(session, case_id, "caseworker", text, "text", caseworker_id)
+    return case.conversation_id, message.id
+
+
+def _ending(change: Callable[..., Case]) -> Callable[..., tuple[Case, bool]]:
+    """Wrap a hand-off-ending change to also say whether the hand-off was active before."""
+    def work(session: Session, case_id: int, *args: Any) -> tuple[Case, bool]:
+        was_active = service.get_case(session, case_id).handoff_active
+        return change(session, case_id, *args), was_active
+    return work
+
+
 class CaseRuntime:
-    def __init__(self, settings: Settings, live: Broker = broker) -> None:
+    def __init__(self, settings: Settings, *, live: Broker,
+                 recipients: Sequence[CaseworkerRecipient], messenger: UserMessenger) -> None:
         self.settings = settings
         self.live = live
-        self.channels: dict[str, Channel] = load_channels(settings)
-        self.recipients: list[Recipient] = load_recipients(settings)
-        self.sender = LineSender(settings)
-        self.http = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
+        self.recipients = list(recipients)
+        self.messenger = messenger
         self._tasks: set[asyncio.Task[Any]] = set()
         self._renotify: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
+        """Start urgent re-notification (call inside the running event loop)."""
         self.loop = asyncio.get_running_loop()
         self._renotify = asyncio.create_task(self._renotify_loop())
 
@@ -89,8 +109,6 @@ class CaseRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, *(t for t in [self._renotify] if t),
                              return_exceptions=True)
-        await self.http.aclose()
-        await self.sender.aclose()
 
     def _background(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -102,10 +120,9 @@ class CaseRuntime:
 
     # -- escalation ----------------------------------------------------------------------------
     async def escalate(self, new: service.NewCase) -> service.Created:
-        """Store the case; in the background pause Rasa and notify caseworkers."""
-        created = await asyncio.to_thread(service.create_case, new)
+        """Store the case (which starts the hand-off); notify caseworkers in the background."""
+        created = await run_in_session(service.create_case, new)
         case = created.case
-        self._background(self._pause(case.conversation_id, True))
         if created.created:
             self._background(self._notify(case, wide=False))
             self.live.publish("case_created", case=_summary(case))
@@ -113,45 +130,33 @@ class CaseRuntime:
             self.live.publish("case_updated", case=_summary(case))
         return created
 
-    async def _pause(self, conversation_id: str, paused: bool) -> bool:
-        delay = 0.2
-        for _ in range(PAUSE_ATTEMPTS):
-            if await set_paused(self.http, self.settings.rasa_url, conversation_id, paused):
-                return True
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-        return False
-
     async def _notify(self, case: Case, wide: bool) -> None:
         level = service.WIDE if wide else 1
-        if not await asyncio.to_thread(service.mark_notified, case.id, level):
+        if not await run_in_session(service.mark_notified, case.id, level):
             return
         if wide:
             minutes = round(self.settings.urgent_renotify_after_s / 60, 1)
-            body = caseworker_text("renotify", id=case.id, minutes=minutes, link=self.link(case.id))
+            body = catalogue_text("cases", "renotify", None, id=case.id, minutes=minutes,
+                                  link=self.link(case.id))
         else:
             province = f", {case.province}" if case.province else ""
-            body = caseworker_text("new_case", id=case.id, priority=case.priority,
-                                   source=case.source, language=case.language,
-                                   province=province, summary=case.summary[:300] or "-",
-                                   link=self.link(case.id))
+            body = catalogue_text("cases", "new_case", None, id=case.id,
+                                  priority=case.priority, source=case.source,
+                                  language=case.language, province=province,
+                                  summary=case.summary[:300] or "-", link=self.link(case.id))
         for recipient in self.recipients:
             if recipient.wide_only and not wide:
                 continue
-            channel = self.channels.get(recipient.channel)
-            if channel is None or channel.is_simulator:
-                log.warning("caseworker recipient on unknown channel %r", recipient.channel)
-                continue
             key = str(uuid.uuid5(RETRY_NAMESPACE, f"{case.id}:{level}:{recipient.user_id}"))
             try:
-                await self.sender.push(channel, recipient.user_id, [text_message(body)], key)
+                await self.messenger.notify(recipient.channel, recipient.user_id,
+                                            [text_message(body)], key)
             except Exception as exc:
                 log.warning("notifying a caseworker of case %s failed: %s", case.id, exc)
 
     async def renotify_due(self) -> list[int]:
         """Notify urgent cases unclaimed for too long again, to every recipient."""
-        due = await asyncio.to_thread(service.due_for_renotify,
-                                      self.settings.urgent_renotify_after_s)
+        due = await run_in_session(service.due_for_renotify, self.settings.urgent_renotify_after_s)
         for case in due:
             await self._notify(case, wide=True)
             self.live.publish("case_renotified", case=_summary(case))
@@ -168,96 +173,63 @@ class CaseRuntime:
     # -- live handoff ------------------------------------------------------------------------
     async def to_case(self, conversation_id: str, text: str,
                       location: dict[str, Any] | None = None) -> Forwarded | None:
-        """Gateway hook: `Forwarded` when the conversation is in a live handoff and the message
-        was put into the case transcript (then it must not go to Rasa), else None."""
-        case = await asyncio.to_thread(service.handoff_case_for, conversation_id)
-        if case is None:
-            return None
+        """The gateway's hand-off hook: `Forwarded` when the conversation is in a live hand-off
+        and the message was put into the case transcript (then it must not go to Rasa)."""
         if location and location.get("latitude") is not None:
             text = (f"📍 {location.get('latitude')},{location.get('longitude')} "
                     f"{location.get('address') or ''}").strip()
-        message = await asyncio.to_thread(service.add_message, case.id, "user", text[:5000])
-        self.live.publish("message", case_id=case.id, message_id=message.id, sender="user")
-        chatting = await asyncio.to_thread(service.caseworker_wrote_since, case.id,
-                                           service.utcnow() - LIVE_CHAT_WINDOW)
-        return Forwarded(case.id, chatting)
+        forwarded = await run_in_session(_forward, conversation_id, text)
+        if forwarded is None:
+            return None
+        case_id, message_id, chatting = forwarded
+        self.live.publish("message", case_id=case_id, message_id=message_id, sender="user")
+        return Forwarded(case_id, chatting)
 
-    async def deliver(self, conversation_id: str, messages: list[dict]) -> None:
-        """Send LINE messages to the user of a conversation (push; simulator: outbox only)."""
-        channel_name, line_user_id = await asyncio.to_thread(_target, conversation_id)
-        channel = self.channels.get(channel_name)
-        if channel is None:
-            raise RelayError(f"channel {channel_name!r} is not configured")
-        items = await asyncio.to_thread(outbox.record, None, channel_name, line_user_id,
-                                        "caseworker", batches(messages))
-        for item in items:
-            if not channel.is_simulator:
-                await self.sender.push(channel, line_user_id, item.messages, item.retry_key)
-            await asyncio.to_thread(outbox.mark_sent, item.id,
-                                    "simulator" if channel.is_simulator else "push")
+    async def deliver(self, conversation_id: str, messages: list[dict[str, Any]]) -> None:
+        """Send LINE messages to the user of a conversation through the messenger."""
+        try:
+            await self.messenger.send(conversation_id, messages, "caseworker")
+        except (LookupError, RuntimeError) as exc:  # see UserMessenger.send
+            raise RelayError(str(exc)) from exc
 
     async def reply(self, case_id: int, caseworker_id: int, text: str) -> None:
-        case = await asyncio.to_thread(service.get_case, case_id)
-        if case.status in ("Closed", "ClosedReferred"):
-            raise service.CaseError("case is closed")
-        message = await asyncio.to_thread(service.add_message, case_id, "caseworker", text,
-                                          "text", caseworker_id)
-        await self.deliver(case.conversation_id, [text_message(text)])
-        self.live.publish("message", case_id=case_id, message_id=message.id, sender="caseworker")
+        conversation_id, message_id = await run_in_session(_record_reply, case_id,
+                                                            caseworker_id, text)
+        await self.deliver(conversation_id, [text_message(text)])
+        self.live.publish("message", case_id=case_id, message_id=message_id, sender="caseworker")
 
     async def send_services(self, case_id: int, caseworker_id: int,
                             services: list[dict[str, Any]]) -> None:
         """Send directory services as LINE service cards and note them in the transcript."""
         if not services:
             raise service.CaseError("no service selected")
-        case = await asyncio.to_thread(service.get_case, case_id)
-        card = service_cards(services, user_text("services_alt", case.language))
+        case = await run_in_session(service.get_case, case_id)
+        card = service_cards(services, catalogue_text("cases", "services_alt", case.language))
         await self.deliver(case.conversation_id, [card])
         names = ", ".join(str(s.get("name", "")) for s in services)
-        message = await asyncio.to_thread(service.add_message, case_id, "caseworker", names,
-                                          "services", caseworker_id)
+        message = await run_in_session(service.add_message, case_id, "caseworker", names,
+                                       "services", caseworker_id)
         self.live.publish("message", case_id=case_id, message_id=message.id, sender="caseworker")
 
     async def end_handoff(self, case_id: int, caseworker_id: int | None) -> None:
-        """Resume the bot for the conversation and tell the user."""
-        before = await asyncio.to_thread(service.get_case, case_id)
-        case = await asyncio.to_thread(service.end_handoff, case_id, caseworker_id)
-        await self._resumed(case, was_active=before.handoff_active)
+        """Give the conversation back to the bot and tell the user."""
+        case, was_active = await run_in_session(_ending(service.end_handoff), case_id,
+                                                caseworker_id)
+        await self._resumed(case, was_active)
 
     async def close(self, case_id: int, outcome: str, reason: str,
                     caseworker_id: int | None) -> None:
-        before = await asyncio.to_thread(service.get_case, case_id)
-        case = await asyncio.to_thread(service.close, case_id, outcome, reason, caseworker_id)
-        await self._resumed(case, was_active=before.handoff_active)
+        case, was_active = await run_in_session(_ending(service.close), case_id, outcome,
+                                                reason, caseworker_id)
+        await self._resumed(case, was_active)
 
     async def _resumed(self, case: Case, was_active: bool) -> None:
         self.live.publish("case_updated", case=_summary(case))
         if not was_active:
             return
-        await self._pause(case.conversation_id, False)
         try:
-            await self.deliver(case.conversation_id,
-                               [text_message(user_text("handoff_ended", case.language))])
+            ended = catalogue_text("cases", "handoff_ended", case.language)
+            await self.deliver(case.conversation_id, [text_message(ended)])
         except Exception as exc:
             log.warning("telling the user of case %s that the handoff ended failed: %s",
                         case.id, exc)
-
-
-_current: CaseRuntime | None = None
-
-
-def current() -> CaseRuntime | None:
-    """The runtime of this gateway process (None outside the gateway)."""
-    return _current
-
-
-def set_current(runtime: CaseRuntime | None) -> None:
-    global _current
-    _current = runtime
-
-
-async def to_case(conversation_id: str, text: str,
-                  location: dict[str, Any] | None = None) -> Forwarded | None:
-    """The gateway's handoff hook (see `CaseRuntime.to_case`)."""
-    runtime = current()
-    return await runtime.to_case(conversation_id, text, location) if runtime else None

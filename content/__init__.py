@@ -1,4 +1,4 @@
-"""User-facing content as data: texts per language, the rights knowledge base, emergency keywords.
+"""User-facing content as data: the text catalogue, the rights knowledge base, emergency keywords.
 
 The YAML files here are the one place for what the bot says; the modules load and validate them
 (stdlib + PyYAML only, importable from both the app and the Rasa virtual environments).

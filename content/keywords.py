@@ -15,9 +15,10 @@ from pathlib import Path
 import yaml
 
 from content import CONTENT_DIR
+from saphan.language import LANGUAGES
 
 KEYWORDS_FILE = CONTENT_DIR / "emergency_keywords.yml"
-REQUIRED_LANGUAGES = ("th", "en", "my", "km", "lo")
+REQUIRED_LANGUAGES = LANGUAGES
 #: Languages written with spaces between words: keywords must match whole words.
 SPACED = {"en"}
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import yaml
 
 from content import CONTENT_DIR
+from content.catalogue import CatalogueError, fill_facts
 from content.keywords import normalise
+from saphan.language import FULL_LANGUAGES
 
 RIGHTS_FILE = CONTENT_DIR / "rights.yml"
-RIGHTS_LANGUAGES = ("th", "en")
+RIGHTS_LANGUAGES = FULL_LANGUAGES
 REQUIRED_TOPICS = ("minimum_wage", "documents", "working_hours", "recruitment_fees",
                    "changing_employer", "sick_leave", "severance", "how_to_complain")
 
@@ -43,6 +45,11 @@ def _topic(name: str, raw: dict) -> RightsAnswer:
     if raw["verified"] is False and not raw.get("note"):
         raise RightsError(f"topic {name!r}: unverified answers need a note")
     words = tuple(normalise(w) for lang in RIGHTS_LANGUAGES for w in keywords[lang])
+    try:  # hotline numbers are placeholders filled from the directory
+        answer = {lang: fill_facts(value, f"topic {name!r} ({lang})")
+                  for lang, value in answer.items()}
+    except CatalogueError as error:
+        raise RightsError(str(error)) from None
     return RightsAnswer(name, dict(answer), str(raw["source"]), str(raw["last_reviewed"]),
                         bool(raw["verified"]), raw.get("note"), words)
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 
 from cases.accounts import get_caseworker
 from cases.models import Caseworker
-from saphan.settings import Settings, get_settings
+from saphan.language import DEFAULT_LANGUAGE
+from saphan.settings import Settings
 
 SESSION_COOKIE = "saphan_session"
 LOGIN_COOKIE = "saphan_login"  # CSRF token of the login form (before there is a session)
@@ -25,7 +27,9 @@ def _serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
 
 
 @dataclass(frozen=True)
-class Session:
+class Login:
+    """A caseworker's signed-in session (from the session cookie)."""
+
     worker: Caseworker
     csrf: str
     language: str
@@ -36,8 +40,8 @@ def new_session_cookie(settings: Settings, worker_id: int, language: str) -> str
     return _serializer(settings, "session").dumps(data)
 
 
-def read_session(request: Request) -> Session | None:
-    settings = get_settings()
+def read_login(request: Request, db: Session, settings: Settings) -> Login | None:
+    """The login of the session cookie, if it is validly signed, fresh and of an active account."""
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
@@ -46,20 +50,17 @@ def read_session(request: Request) -> Session | None:
             raw, max_age=settings.dashboard_session_max_age_s)
     except (SignatureExpired, BadSignature):
         return None
-    worker = get_caseworker(int(data.get("uid", 0)))
+    worker = get_caseworker(db, int(data.get("uid", 0)))
     if worker is None or not worker.active:
         return None
-    return Session(worker, str(data["csrf"]), str(data.get("lang", "th")))
+    return Login(worker, str(data["csrf"]), str(data.get("lang", DEFAULT_LANGUAGE)))
 
 
-def require_session(request: Request) -> Session:
-    """Dependency of every dashboard route except login: pages redirect, others get 401."""
-    session = read_session(request)
-    if session is None:
-        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-            raise HTTPException(303, "login required", headers={"Location": LOGIN_PATH})
-        raise HTTPException(401, "login required")
-    return session
+def login_required(request: Request) -> HTTPException:
+    """Pages redirect to the login form, other requests get 401."""
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        return HTTPException(303, "login required", headers={"Location": LOGIN_PATH})
+    return HTTPException(401, "login required")
 
 
 def check_csrf(expected: str, given: str | None) -> None:
@@ -73,8 +74,7 @@ def login_csrf_cookie(settings: Settings) -> tuple[str, str]:
     return token, _serializer(settings, "login").dumps(token)
 
 
-def check_login_csrf(request: Request, given: str | None) -> None:
-    settings = get_settings()
+def check_login_csrf(request: Request, settings: Settings, given: str | None) -> None:
     try:
         token = _serializer(settings, "login").loads(request.cookies.get(LOGIN_COOKIE, ""),
                                                      max_age=3600)

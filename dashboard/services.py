@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from cases.models import Case
 from referral_directory.gazetteer import canonical_province
 from referral_directory.search import ServiceQuery, search_services
-from saphan.db import session_scope
 
 SUGGESTIONS = 5
 
 
-def suggested_services(case: Case) -> list[dict[str, Any]]:
+def suggested_services(session: Session, case: Case) -> list[dict[str, Any]]:
     """Nearest (or in-province, widening to national) services for the case's place."""
     province = canonical_province(case.province) if case.province else None
     query = ServiceQuery(province=province, latitude=case.latitude, longitude=case.longitude,
                          limit=SUGGESTIONS)
-    with session_scope() as session:
-        result = search_services(session, query)
-        return [_card(hit.service, hit.distance_km, case.language) for hit in result.hits]
+    result = search_services(session, query)
+    return [_card(hit.service, hit.distance_km, case.language) for hit in result.hits]
 
 
 def _card(service: Any, distance: float | None, language: str) -> dict[str, Any]:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
-
-from saphan.settings import Settings
+from saphan.settings import LineChannelConfig, LineChannelsError, Settings
 
 Audience = Literal["officer", "public"]
 SIMULATOR_PREFIX = "simulator-"
-
-
-class ChannelConfig(BaseModel):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    audience: Audience
-    secret: SecretStr
-    access_token: SecretStr
+ChannelConfig = LineChannelConfig  # parsed and validated by the settings
 
 
 @dataclass(frozen=True)
@@ -35,8 +26,8 @@ class Channel:
         return self.name.startswith(SIMULATOR_PREFIX)
 
 
-class ChannelConfigError(ValueError):
-    """`SAPHAN_LINE_CHANNELS` is not a valid list of channels."""
+#: `SAPHAN_LINE_CHANNELS` is not a valid list of channels (raised by `Settings` or here).
+ChannelConfigError = LineChannelsError
 
 
 def load_channels(settings: Settings) -> dict[str, Channel]:
@@ -45,14 +36,10 @@ def load_channels(settings: Settings) -> dict[str, Channel]:
         f"{SIMULATOR_PREFIX}{aud}": Channel(f"{SIMULATOR_PREFIX}{aud}", aud)  # type: ignore[arg-type]
         for aud in ("public", "officer")
     }
-    raw = settings.line_channels.strip() or "[]"
-    try:
-        items = [ChannelConfig.model_validate(item) for item in json.loads(raw)]
-    except (json.JSONDecodeError, TypeError, ValidationError) as exc:
-        raise ChannelConfigError(f"SAPHAN_LINE_CHANNELS is invalid: {exc}") from exc
-    for item in items:
+    for item in settings.line_channels:
         if item.name in channels:
-            raise ChannelConfigError(f"duplicate or reserved channel name {item.name!r}")
+            raise ChannelConfigError(
+                f"SAPHAN_LINE_CHANNELS: channel name {item.name!r} is reserved")
         channels[item.name] = Channel(
             item.name, item.audience, item.secret.get_secret_value(),
             item.access_token.get_secret_value(),

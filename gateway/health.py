@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from gateway.state import RasaDep
 from saphan.db import get_engine
-from saphan.settings import get_settings
 
 router = APIRouter(tags=["health"])
 
@@ -26,7 +26,7 @@ def _check_database() -> dict[str, str]:
 
 async def _check_http(client: httpx.AsyncClient, url: str, need_key: str | None = None) -> dict:
     try:
-        response = await client.get(url)
+        response = await client.get(url, timeout=2.0)
     except httpx.HTTPError as exc:
         return {"status": "down", "error": type(exc).__name__}
     if response.status_code != 200:
@@ -37,13 +37,11 @@ async def _check_http(client: httpx.AsyncClient, url: str, need_key: str | None 
 
 
 @router.get("/healthz", summary="Health of the gateway and its dependencies")
-async def healthz(request: Request) -> JSONResponse:
-    settings = get_settings()
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        rasa, actions = await asyncio.gather(
-            _check_http(client, f"{settings.rasa_url}/status", need_key="model_file"),
-            _check_http(client, f"{settings.action_server_url}/health"),
-        )
+async def healthz(bridge: RasaDep) -> JSONResponse:
+    rasa, actions = await asyncio.gather(
+        _check_http(bridge.client, bridge.status_url, need_key="model_file"),
+        _check_http(bridge.client, bridge.action_health_url),
+    )
     database = await asyncio.to_thread(_check_database)
     checks = {"database": database, "rasa": rasa, "action_server": actions}
     ok = all(c["status"] == "up" for c in checks.values())

@@ -1,5 +1,7 @@
 """The durable inbox: store accepted events (deduplicated), claim them in per-user order,
-finish or reschedule them. Synchronous SQLAlchemy; the async workers call it in threads."""
+finish or reschedule them, erase a user's events. The one writer of `inbox_events`.
+Synchronous SQLAlchemy on the caller's session (one transaction per call at the edge, see
+`gateway.transactions`); the async workers call it in threads."""
 
 from __future__ import annotations
 
@@ -9,24 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway import users
 from gateway.models import DONE, FAILED, PENDING, PROCESSING, InboxEvent
-from saphan.db import session_scope
+from saphan.db import utcnow
 
 #: How long a claim lasts (s); far beyond one attempt (Rasa and LINE calls time out sooner).
 LEASE_S = 300.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+#: Stored in place of the payload of an erased event that is still being answered.
+REDACTED_PAYLOAD = '{"redacted": true}'
 
 
 class InvalidEvent(ValueError):
@@ -90,31 +86,31 @@ def _event_time(ts: Any, default: datetime) -> datetime:
         return default
 
 
-def store_events(channel: str, events: list[dict[str, Any]]) -> list[StoredEvent]:
+def store_events(session: Session, channel: str, events: list[dict[str, Any]]
+                 ) -> list[StoredEvent]:
     """Commit every event (validated with `parse_event` first); redeliveries are counted, not
     stored twice. All or nothing: raises before writing if any event is invalid."""
     parsed = [(fields, e) for e in events if (fields := parse_event(e)) is not None]
     now = utcnow()
     stored: list[StoredEvent] = []
-    with session_scope() as session:
-        for (event_id, kind, user_id), event in parsed:
-            ts = event.get("timestamp")
-            event_time = _event_time(ts, now)
-            row = InboxEvent(
-                webhook_event_id=event_id, channel=channel, line_user_id=user_id,
-                event_type=kind, payload=json.dumps(event, ensure_ascii=False),
-                reply_token=event.get("replyToken") if isinstance(event.get("replyToken"), str)
-                else None, reply_token_used=False, event_time=event_time, received_at=now,
-                status=PENDING, attempts=0, next_attempt_at=now, fallback_sent=False,
-                redeliveries=0,
-            )
-            try:
-                with session.begin_nested():
-                    session.add(row)
-                stored.append(StoredEvent(event_id, new=True))
-            except IntegrityError:  # a redelivery (or the same event arriving concurrently)
-                _count_redelivery(session, event_id)
-                stored.append(StoredEvent(event_id, new=False))
+    for (event_id, kind, user_id), event in parsed:
+        ts = event.get("timestamp")
+        event_time = _event_time(ts, now)
+        row = InboxEvent(
+            webhook_event_id=event_id, channel=channel, line_user_id=user_id,
+            event_type=kind, payload=json.dumps(event, ensure_ascii=False),
+            reply_token=event.get("replyToken") if isinstance(event.get("replyToken"), str)
+            else None, reply_token_used=False, event_time=event_time, received_at=now,
+            status=PENDING, attempts=0, next_attempt_at=now, fallback_sent=False,
+            redeliveries=0,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+            stored.append(StoredEvent(event_id, new=True))
+        except IntegrityError:  # a redelivery (or the same event arriving concurrently)
+            _count_redelivery(session, event_id)
+            stored.append(StoredEvent(event_id, new=False))
     return stored
 
 
@@ -126,17 +122,16 @@ def _count_redelivery(session: Session, event_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def recover_unfinished() -> int:
+def recover_unfinished(session: Session) -> int:
     """After a crash/restart: events left `processing` go back to `pending`. Returns the count."""
-    with session_scope() as session:
-        result = session.execute(
-            update(InboxEvent).where(InboxEvent.status == PROCESSING)
-            .values(status=PENDING, next_attempt_at=utcnow())  # due now, not at the lease end
-        )
-        return int(result.rowcount or 0)
+    result = session.execute(
+        update(InboxEvent).where(InboxEvent.status == PROCESSING)
+        .values(status=PENDING, next_attempt_at=utcnow())  # due now, not at the lease end
+    )
+    return int(result.rowcount or 0)
 
 
-def release_orphans(held: Collection[int]) -> int:
+def release_orphans(session: Session, held: Collection[int]) -> int:
     """Events left `processing` by a worker that is gone (its lease, see `claim_next`, has
     expired and no worker of this process holds it) go back to `pending`. Returns the count."""
     now = utcnow()
@@ -144,87 +139,105 @@ def release_orphans(held: Collection[int]) -> int:
                                      InboxEvent.next_attempt_at < now)
     if held:
         query = query.where(InboxEvent.id.not_in(list(held)))
-    with session_scope() as session:
-        return int(session.execute(query.values(status=PENDING)).rowcount or 0)
+    return int(session.execute(query.values(status=PENDING)).rowcount or 0)
 
 
-def users_with_due_events(limit: int = 1000) -> tuple[list[tuple[str, str]], datetime | None]:
+def users_with_due_events(session: Session, limit: int = 1000
+                          ) -> tuple[list[tuple[str, str]], datetime | None]:
     """Users whose oldest unfinished event is due now, and the earliest future due time."""
     now = utcnow()
-    with session_scope() as session:
-        oldest = (
-            select(func.min(InboxEvent.id))
-            .where(InboxEvent.status.in_((PENDING, PROCESSING)))
-            .group_by(InboxEvent.channel, InboxEvent.line_user_id)
-        )
-        rows = session.execute(
-            select(InboxEvent.channel, InboxEvent.line_user_id, InboxEvent.status,
-                   InboxEvent.next_attempt_at)
-            .where(InboxEvent.id.in_(oldest)).order_by(InboxEvent.id).limit(limit)
-        ).all()
-    due, later = [], None
+    oldest = (
+        select(func.min(InboxEvent.id))
+        .where(InboxEvent.status.in_((PENDING, PROCESSING)))
+        .group_by(InboxEvent.channel, InboxEvent.line_user_id)
+    )
+    rows = session.execute(
+        select(InboxEvent.channel, InboxEvent.line_user_id, InboxEvent.status,
+               InboxEvent.next_attempt_at)
+        .where(InboxEvent.id.in_(oldest)).order_by(InboxEvent.id).limit(limit)
+    ).all()
+    due: list[tuple[str, str]] = []
+    later: datetime | None = None
     for channel, user, status, next_at in rows:
         if status != PENDING:
             continue
-        if as_utc(next_at) <= now:
+        if next_at <= now:
             due.append((channel, user))
         else:
-            later = min(later or as_utc(next_at), as_utc(next_at))
+            later = min(later or next_at, next_at)
     return due, later
 
 
-def claim_next(channel: str, line_user_id: str, lease_s: float = LEASE_S) -> Job | None:
+def claim_next(session: Session, channel: str, line_user_id: str,
+               lease_s: float = LEASE_S) -> Job | None:
     """Mark the user's oldest unfinished event `processing` if it is due; None otherwise.
 
     While `processing`, `next_attempt_at` is the claim's lease: the worker finishes or
     reschedules the event before then, or `release_orphans` may hand it to another worker."""
     now = utcnow()
-    with session_scope() as session:
-        query = (
-            select(InboxEvent)
-            .where(InboxEvent.channel == channel, InboxEvent.line_user_id == line_user_id,
-                   InboxEvent.status.in_((PENDING, PROCESSING)))
-            .order_by(InboxEvent.id).limit(1)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = session.execute(query).scalar_one_or_none()
-        if row is None or row.status != PENDING or as_utc(row.next_attempt_at) > now:
-            return None
-        row.status = PROCESSING
-        row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=lease_s)
-        return Job(
-            id=row.id, channel=row.channel, line_user_id=row.line_user_id,
-            event_type=row.event_type, payload=json.loads(row.payload),
-            reply_token=row.reply_token, reply_token_used=row.reply_token_used,
-            received_at=as_utc(row.received_at), attempts=row.attempts,
-            fallback_sent=row.fallback_sent,
-        )
+    query = (
+        select(InboxEvent)
+        .where(InboxEvent.channel == channel, InboxEvent.line_user_id == line_user_id,
+               InboxEvent.status.in_((PENDING, PROCESSING)))
+        .order_by(InboxEvent.id).limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = session.execute(query).scalar_one_or_none()
+    if row is None or row.status != PENDING or row.next_attempt_at > now:
+        return None
+    row.status = PROCESSING
+    row.attempts += 1
+    row.next_attempt_at = now + timedelta(seconds=lease_s)
+    return Job(
+        id=row.id, channel=row.channel, line_user_id=row.line_user_id,
+        event_type=row.event_type, payload=json.loads(row.payload),
+        reply_token=row.reply_token, reply_token_used=row.reply_token_used,
+        received_at=row.received_at, attempts=row.attempts,
+        fallback_sent=row.fallback_sent,
+    )
 
 
-def mark_done(event_id: int) -> None:
-    with session_scope() as session:
-        session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
-                        .values(status=DONE, completed_at=utcnow(), last_error=None))
+def mark_done(session: Session, event_id: int) -> None:
+    session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
+                    .values(status=DONE, completed_at=utcnow(), last_error=None))
 
 
-def mark_fallback_sent(event_id: int) -> None:
-    with session_scope() as session:
-        session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
-                        .values(fallback_sent=True))
+def mark_fallback_sent(session: Session, event_id: int) -> None:
+    session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
+                    .values(fallback_sent=True))
 
 
-def reschedule(event_id: int, attempts: int, error: str, base_s: float, max_s: float,
-               max_attempts: int) -> str:
+def mark_reply_token_used(session: Session, event_id: int) -> None:
+    """A reply token works once, even when LINE refused the reply."""
+    session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
+                    .values(reply_token_used=True))
+
+
+def reschedule(session: Session, event_id: int, attempts: int, error: str, base_s: float,
+               max_s: float, max_attempts: int) -> str:
     """Back to `pending` after an exponential backoff, or `failed` after `max_attempts`."""
     delay = min(max_s, base_s * 2 ** max(0, attempts - 1))
     status = FAILED if attempts >= max_attempts else PENDING
-    with session_scope() as session:
-        session.execute(
-            update(InboxEvent).where(InboxEvent.id == event_id).values(
-                status=status, last_error=error[:500],
-                next_attempt_at=utcnow() + timedelta(seconds=delay),
-            )
+    session.execute(
+        update(InboxEvent).where(InboxEvent.id == event_id).values(
+            status=status, last_error=error[:500],
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
         )
+    )
     return status
+
+
+def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
+    """Delete the conversation's finished events; events still being answered keep their row
+    (the worker holds it) with the message content replaced by `REDACTED_PAYLOAD`."""
+    deleted = redacted = 0
+    account = users.account_of(session, conversation_id)
+    if account is not None:
+        channel, line_user_id = account
+        mine = (InboxEvent.channel == channel) & (InboxEvent.line_user_id == line_user_id)
+        finished = InboxEvent.status.in_((DONE, FAILED))
+        deleted = session.execute(delete(InboxEvent).where(mine & finished)).rowcount
+        redacted = session.execute(update(InboxEvent).where(mine & ~finished)
+                                   .values(payload=REDACTED_PAYLOAD)).rowcount
+    return {"inbox_deleted": int(deleted or 0), "inbox_redacted": int(redacted or 0)}

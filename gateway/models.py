@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saphan.db import Base
+from saphan.db import Base, UTCDateTime
 
 # Inbox event states
 PENDING = "pending"
@@ -28,7 +28,7 @@ class LineUser(Base):
     conversation_id: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="th")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class InboxEvent(Base):
@@ -44,15 +44,15 @@ class InboxEvent(Base):
     payload: Mapped[str] = mapped_column(Text)  # the event JSON as LINE sent it
     reply_token: Mapped[str | None] = mapped_column(String(128), nullable=True)
     reply_token_used: Mapped[bool] = mapped_column(Boolean, default=False)
-    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fallback_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     redeliveries: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class OutboxMessage(Base):
@@ -71,5 +71,5 @@ class OutboxMessage(Base):
     # reply | push | simulator
     method: Mapped[str | None] = mapped_column(String(16), nullable=True)
     messages: Mapped[str] = mapped_column(Text)  # JSON list of LINE message objects
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

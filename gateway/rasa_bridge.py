@@ -1,14 +1,23 @@
-"""Send a user's message to Rasa's REST channel under their pseudonymous conversation id."""
+"""The gateway's one connection to Rasa: send a user's message to Rasa's REST channel under
+their pseudonymous conversation id; erase a conversation's tracker ("delete my data")."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
+from saphan.db import make_engine
 from saphan.settings import Settings
+
+#: Rasa's SQL tracker store table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
+RASA_EVENTS_TABLE = "events"
+#: How long erasure waits for the conversation's current turn (Rasa's lock) to end.
+TURN_END_TIMEOUT_S = 60.0
 
 
 class RasaUnavailable(RuntimeError):
@@ -21,12 +30,30 @@ def conversation_id(secret_key: str, channel: str, line_user_id: str) -> str:
     return digest.hexdigest()[:32]
 
 
+def erase_tracker_events(tracker_store_url: str, conversation_id: str) -> int:
+    """Delete all of the conversation's events from Rasa's SQL tracker store."""
+    engine = make_engine(tracker_store_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(
+                text(f"DELETE FROM {RASA_EVENTS_TABLE} WHERE sender_id = :sender"),
+                {"sender": conversation_id},
+            )
+            return int(result.rowcount or 0)
+    finally:
+        engine.dispose()
+
+
 class RasaBridge:
-    """A pooled HTTP client for `POST {rasa_url}/webhooks/rest/webhook`."""
+    """A pooled HTTP client for Rasa (`POST {rasa_url}/webhooks/rest/webhook` and the tracker
+    API) and the action server's health check."""
 
     def __init__(self, settings: Settings) -> None:
+        self.rasa_url = settings.rasa_url
         self.url = f"{settings.rasa_url}/webhooks/rest/webhook"
+        self.status_url = f"{settings.rasa_url}/status"
         self.action_health_url = f"{settings.action_server_url}/health"
+        self.tracker_store_url = settings.tracker_store_url
         self.client = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
@@ -54,6 +81,20 @@ class RasaBridge:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+    async def erase_tracker(self, conversation_id: str) -> int:
+        """Wait for the conversation's current turn to end, then delete its tracker events.
+
+        Called while the "delete my data" action runs: Rasa saves that turn after the action
+        returns, and its SQL tracker store only appends. `PUT .../tracker/events` takes the
+        conversation lock, so it waits for the turn to end (with an empty list it stores
+        nothing); then the rows are deleted."""
+        response = await self.client.put(
+            f"{self.rasa_url}/conversations/{conversation_id}/tracker/events", json=[],
+            timeout=TURN_END_TIMEOUT_S)
+        response.raise_for_status()
+        return await asyncio.to_thread(erase_tracker_events, self.tracker_store_url,
+                                       conversation_id)
 
     async def aclose(self) -> None:
         await self.client.aclose()

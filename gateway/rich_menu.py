@@ -1,4 +1,5 @@
-"""Rich menus per audience from `gateway/texts/rich_menu.yml`: a 3×2 grid of postback buttons."""
+"""Rich menus per audience from `gateway/rich_menu.yml`: a 3×2 grid of postback buttons
+(labels from the text catalogue, namespace gateway)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import httpx
 import yaml
 from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, RichMenuRequest
 
+from content.catalogue import full_languages, text
 from gateway.channels import Channel
 from saphan.settings import Settings
 
-MENU_FILE = Path(__file__).resolve().parent / "texts" / "rich_menu.yml"
+MENU_FILE = Path(__file__).resolve().parent / "rich_menu.yml"
 WIDTH, HEIGHT, COLUMNS, ROWS = 2500, 1686, 3, 2
 COLORS = [(6, 199, 85), (39, 50, 70), (140, 171, 217), (229, 115, 115), (255, 193, 7),
           (96, 125, 139)]
@@ -22,18 +24,24 @@ COLORS = [(6, 199, 85), (39, 50, 70), (140, 171, 217), (229, 115, 115), (255, 19
 def menu_request(audience: str) -> dict:
     """The rich menu object (LINE JSON) for `audience`; validated by the SDK model."""
     data = yaml.safe_load(MENU_FILE.read_text(encoding="utf-8"))
-    buttons = data["audiences"][audience]
-    if len(buttons) != COLUMNS * ROWS:
+    payloads = data["audiences"][audience]
+    if len(payloads) != COLUMNS * ROWS:
         raise ValueError(f"{MENU_FILE}: {audience} needs {COLUMNS * ROWS} buttons")
     w, h = WIDTH // COLUMNS, HEIGHT // ROWS
+
+    def both(key: str) -> str:  # one rich menu per channel, so Thai and English together
+        return " / ".join(text("gateway", key, lang) for lang in full_languages("gateway"))
+
     areas = [
         {"bounds": {"x": (i % COLUMNS) * w, "y": (i // COLUMNS) * h, "width": w, "height": h},
-         "action": {"type": "postback", "label": b["label"], "data": b["data"],
-                    "displayText": f"{b['display_th']} / {b['display_en']}"}}
-        for i, b in enumerate(buttons)
+         "action": {"type": "postback", "data": payload,
+                    "label": both(f"menu_{audience}_{payload.strip('/')}_label"),
+                    "displayText": both(f"menu_{audience}_{payload.strip('/')}")}}
+        for i, payload in enumerate(payloads)
     ]
     menu = {"size": {"width": WIDTH, "height": HEIGHT}, "selected": True,
-            "name": f"saphan-{audience}", "chatBarText": data["chat_bar_text"], "areas": areas}
+            "name": f"saphan-{audience}", "chatBarText": text("gateway", "menu_chat_bar", None),
+            "areas": areas}
     RichMenuRequest.from_dict(menu)  # raises on a field LINE would reject
     return menu
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -13,6 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from gateway import inbox
 from gateway.channels import Channel
 from gateway.signature import is_valid
+from gateway.state import ChannelsDep, SettingsDep, WorkersDep
+from gateway.transactions import run
+from gateway.workers import InboxWorkers
 
 router = APIRouter(tags=["line"])
 log = logging.getLogger("saphan.gateway.webhook")
@@ -39,27 +41,28 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-async def accept_events(request: Request, channel: Channel, events: list) -> JSONResponse:
+async def accept_events(workers: InboxWorkers, channel: Channel, events: list) -> JSONResponse:
     """Commit `events` for `channel` (all or nothing) and wake the workers."""
     try:
-        stored = await asyncio.to_thread(inbox.store_events, channel.name, events)
+        stored = await run(inbox.store_events, channel.name, events)
     except inbox.InvalidEvent as exc:
         return _error(400, str(exc))
     except DBAPIError as exc:  # not stored: LINE redelivers the webhook later
         log.warning("webhook not stored, database unavailable (%s)", type(exc).__name__)
         return _error(503, "database unavailable; retry later")
-    request.app.state.workers.wake()
+    workers.wake()
     new = sum(1 for s in stored if s.new)
     return JSONResponse({"accepted": new, "redeliveries": len(stored) - new,
                          "ignored": len(events) - len(stored)})
 
 
 @router.post("/line/{channel_name}/webhook", summary="LINE webhook of one channel")
-async def line_webhook(channel_name: str, request: Request) -> JSONResponse:
-    channel = request.app.state.channels.get(channel_name)
+async def line_webhook(channel_name: str, request: Request, channels: ChannelsDep,
+                       settings: SettingsDep, workers: WorkersDep) -> JSONResponse:
+    channel = channels.get(channel_name)
     if channel is None or channel.is_simulator:
         return _error(404, f"unknown channel {channel_name!r}")
-    limit = request.app.state.settings.webhook_max_body_bytes
+    limit = settings.webhook_max_body_bytes
     body = await _read_limited(request, limit)
     if body is None:
         return _error(413, f"body larger than {limit} bytes")
@@ -71,4 +74,4 @@ async def line_webhook(channel_name: str, request: Request) -> JSONResponse:
         return _error(400, "body is not valid JSON")
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         return _error(400, "body must be an object with an 'events' list")
-    return await accept_events(request, channel, data["events"])
+    return await accept_events(workers, channel, data["events"])

@@ -9,8 +9,9 @@ import logging
 import time
 
 from gateway import inbox
-from gateway.inbox import utcnow
 from gateway.processor import EventProcessor
+from gateway.transactions import run
+from saphan.db import utcnow
 
 log = logging.getLogger("saphan.gateway.workers")
 POLL_S = 1.0
@@ -29,7 +30,7 @@ class InboxWorkers:
         self._next_sweep = 0.0
 
     async def start(self) -> None:
-        recovered = await asyncio.to_thread(inbox.recover_unfinished)
+        recovered = await run(inbox.recover_unfinished)
         if recovered:
             log.info("recovered %s unfinished events", recovered)
         self._loop_task = asyncio.create_task(self._dispatch_loop(), name="inbox-dispatch")
@@ -53,11 +54,10 @@ class InboxWorkers:
             try:
                 if time.monotonic() >= self._next_sweep:
                     self._next_sweep = time.monotonic() + SWEEP_S
-                    released = await asyncio.to_thread(inbox.release_orphans,
-                                                       set(self._holding))
+                    released = await run(inbox.release_orphans, set(self._holding))
                     if released:
                         log.warning("released %s events whose worker was gone", released)
-                due, later = await asyncio.to_thread(inbox.users_with_due_events)
+                due, later = await run(inbox.users_with_due_events)
                 for key in due:
                     if key not in self._active:
                         self._active[key] = asyncio.create_task(self._drain(key))
@@ -74,7 +74,7 @@ class InboxWorkers:
         try:
             async with self._slots:
                 while not self._stopping:
-                    job = await asyncio.to_thread(inbox.claim_next, *key)
+                    job = await run(inbox.claim_next, *key)
                     if job is None:
                         return
                     self._holding.add(job.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from typing import Annotated
@@ -12,16 +11,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referral_directory.gazetteer import canonical_province
 from referral_directory.models import Service
 from referral_directory.records import ServiceRecord
 from referral_directory.search import Hit, ServiceQuery, get_service, search_services
+from referral_directory.store import delete_service as delete_stored_service
 from referral_directory.store import to_record, upsert_records
 from referral_directory.vocab import LANGUAGES, SAMPLE_NOTICE, SERVICE_TYPES
-from saphan.db import session_scope
-from saphan.http_types import RowId
+from saphan.http_types import DbSession, RowId
 from saphan.settings import get_settings
 
 router = APIRouter(prefix="/api/services", tags=["directory"])
@@ -72,11 +70,6 @@ class SearchOut(BaseModel):
     items: list[ServiceOut]
 
 
-def _db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
-
-
 def _out(service: Service, distance: float | None = None) -> ServiceOut:
     record = to_record(service)
     data = record.model_dump(exclude={"id", "organisation_id", "organisation_name_th"})
@@ -110,7 +103,7 @@ def require_admin(
 
 @router.get("", response_model=SearchOut, summary="Search services")
 def list_services(
-    db: Annotated[Session, Depends(_db)],
+    db: DbSession,
     type: Annotated[ServiceType | None, Query(description="Service type")] = None,
     province: Annotated[str | None, Query(description="Province (Thai or English name)")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90, description="Latitude")] = None,
@@ -151,7 +144,7 @@ def list_services(
 
 
 @router.get("/{service_id}", response_model=ServiceOut, summary="One service")
-def read_service(service_id: RowId, db: Annotated[Session, Depends(_db)]) -> ServiceOut:
+def read_service(service_id: RowId, db: DbSession) -> ServiceOut:
     service = get_service(db, service_id)
     if service is None:
         raise HTTPException(404, "no such service")
@@ -165,7 +158,7 @@ def read_service(service_id: RowId, db: Annotated[Session, Depends(_db)]) -> Ser
     dependencies=[Depends(require_admin)],
     summary="Create a service (admin)",
 )
-def create_service(record: ServiceRecord, db: Annotated[Session, Depends(_db)]) -> ServiceOut:
+def create_service(record: ServiceRecord, db: DbSession) -> ServiceOut:
     if db.scalar(select(Service.id).where(Service.external_id == record.id)) is not None:
         raise HTTPException(409, f"a service with id {record.id!r} exists")
     upsert_records(db, [record])
@@ -179,7 +172,7 @@ def create_service(record: ServiceRecord, db: Annotated[Session, Depends(_db)]) 
     summary="Replace a service (admin)",
 )
 def update_service(
-    service_id: RowId, record: ServiceRecord, db: Annotated[Session, Depends(_db)]
+    service_id: RowId, record: ServiceRecord, db: DbSession
 ) -> ServiceOut:
     service = get_service(db, service_id)
     if service is None:
@@ -197,9 +190,7 @@ def update_service(
     dependencies=[Depends(require_admin)],
     summary="Delete a service (admin)",
 )
-def delete_service(service_id: RowId, db: Annotated[Session, Depends(_db)]) -> Response:
-    service = get_service(db, service_id)
-    if service is None:
+def delete_service(service_id: RowId, db: DbSession) -> Response:
+    if not delete_stored_service(db, service_id):
         raise HTTPException(404, "no such service")
-    db.delete(service)
     return Response(status_code=204)

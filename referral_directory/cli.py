@@ -67,7 +67,8 @@ def export(
 def load_bundled_cmd() -> None:
     """Create or update the entries shipped with Saphan."""
     from referral_directory.bundled import load_bundled
-    from saphan.db import get_engine
+    from saphan.db import session_scope
 
-    report = load_bundled(get_engine())
+    with session_scope() as session:
+        report = load_bundled(session)
     typer.echo(f"bundled: {report.created} created, {report.updated} updated")

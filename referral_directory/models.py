@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saphan.db import Base
+from saphan.db import Base, UTCDateTime
 
 
 class Organisation(Base):
@@ -74,11 +73,14 @@ class Service(Base):
     cost_notes: Mapped[str | None] = mapped_column(Text)
     eligibility_notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[list[str]] = mapped_column(JSON, default=list)  # migration 0005
+    source_note: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(20))
     last_verified: Mapped[date | None] = mapped_column(Date)
+    needs_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        UTCDateTime, server_default=func.now(), onupdate=func.now()
     )
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="services")

@@ -47,8 +47,11 @@ class ServiceRecord(BaseModel):
     cost_notes: str | None = None
     eligibility_notes: str | None = None
     source: str = Field(min_length=1)
+    source_url: list[str] = Field(default_factory=list)  # where the facts were read
+    source_note: str | None = None  # what the source said (short quote or paraphrase)
     confidence: str
-    last_verified: date | None = None
+    last_verified: date | None = None  # when the facts were last read or checked
+    needs_phone: bool = False  # a real entry whose phone number is still unknown
     sample: bool
 
     @field_validator("id", "organisation_id")
@@ -106,6 +109,17 @@ class ServiceRecord(BaseModel):
             raise ValueError("must start with https:// or http://")
         return value
 
+    @field_validator("source_url", mode="before")
+    @classmethod
+    def _source_url(cls, value: Any) -> Any:
+        urls = [value] if isinstance(value, str) else value
+        for url in urls or []:
+            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+                raise ValueError(f"{url!r}: a source URL must start with https:// or http://")
+            if re.search(r"[\s;]", url):
+                raise ValueError(f"{url!r}: encode spaces and ';' in a source URL")
+        return [] if urls is None else urls
+
     @field_validator("opening_hours")
     @classmethod
     def _hours(cls, value: str | None) -> str | None:
@@ -128,6 +142,8 @@ class ServiceRecord(BaseModel):
             raise ValueError("a local service needs a province (or set national: true)")
         if self.organisation_id is None and self.organisation_name_en:
             raise ValueError("organisation_name_en needs organisation_id")
+        if self.needs_phone and self.phones:
+            raise ValueError("needs_phone is only for entries without a phone number")
         return self
 
     def to_flat(self) -> dict[str, Any]:
@@ -145,4 +161,4 @@ class ServiceRecord(BaseModel):
 
 
 CSV_COLUMNS: tuple[str, ...] = tuple(ServiceRecord.model_fields)
-LIST_FIELDS = frozenset({"phones", "languages"})
+LIST_FIELDS = frozenset({"phones", "languages", "source_url"})

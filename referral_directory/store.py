@@ -14,7 +14,8 @@ _SERVICE_FIELDS = (
     *("name_en", "name_th", "description_en", "description_th", "address", "province"),
     *("district", "latitude", "longitude", "national", "phones", "line_id", "website"),
     *("email", "opening_hours", "is_24h", "languages", "cost_notes", "eligibility_notes"),
-    *("source", "confidence", "last_verified", "sample"),
+    *("source", "source_url", "source_note", "confidence", "last_verified", "needs_phone"),
+    "sample",
 )
 
 
@@ -120,3 +121,12 @@ def all_records(session: Session) -> list[ServiceRecord]:
     """Every service in external-id order."""
     stmt = select(Service).order_by(Service.external_id)
     return [to_record(s) for s in session.scalars(stmt)]
+
+
+def delete_service(session: Session, service_id: int) -> bool:
+    """Delete one service by row id; False when there is none."""
+    service = session.get(Service, service_id)
+    if service is None:
+        return False
+    session.delete(service)
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from saphan.language import LANGUAGES as SAPHAN_LANGUAGES
+
 # `service_type` entity values of the NLU contract (issue 3).
 SERVICE_TYPES: tuple[str, ...] = (
     "shelter",
@@ -15,7 +17,7 @@ SERVICE_TYPES: tuple[str, ...] = (
 )
 
 # Languages a service may speak: the NLU's `language` values plus a few common in Thailand.
-LANGUAGES: tuple[str, ...] = ("th", "en", "my", "km", "lo", "vi", "zh", "ms", "shn", "kar")
+LANGUAGES: tuple[str, ...] = (*SAPHAN_LANGUAGES, "vi", "zh", "ms", "shn", "kar")
 
 # How sure we are that an entry's details are correct.
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium-high", "medium", "low")

@@ -28,8 +28,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
+from content.catalogue import full_languages, text
 from gateway.models import InboxEvent, OutboxMessage
-from gateway.texts import LANGUAGES, text
 from reliability.live_stack import LiveStack, live_stack
 from reliability.load import CONVERSATION_LENGTH, StepResult, run_step, send_and_wait
 from reliability.load import HEADERS as LOAD_HEADERS
@@ -93,7 +93,7 @@ def db_counts(database_url: str) -> tuple[int, int, int]:
 
 def line_deliveries(live: LiveStack) -> tuple[int, int]:
     """(successful reply/push calls, fallback messages among them)."""
-    fallbacks = {text("fallback", lang) for lang in LANGUAGES}
+    fallbacks = {text("gateway", "fallback", lang) for lang in full_languages("gateway")}
     calls = live.line.calls("/v2/bot/message/")
     n_fallback = sum(1 for c in calls for m in c.body.get("messages", [])
                      if m.get("text") in fallbacks)

@@ -16,12 +16,10 @@ from sqlalchemy.engine import make_url
 
 from reliability.tcp_cut import TcpCut
 from saphan.rasa_model import ensure_model
-from saphan.testing.databases import migrated_database
-from saphan.testing.fake_line import Call, FakeLine
-from saphan.testing.stack import Stack, running_stack, stack_settings
-
-CHANNEL = {"name": "public", "audience": "public", "secret": "load-secret-0123456789",
-           "access_token": "load-access-token"}
+from testsupport.channels import PUBLIC as CHANNEL
+from testsupport.databases import migrated_database
+from testsupport.fake_line import Call, FakeLine
+from testsupport.stack import Stack, running_stack, stack_settings
 
 
 class Arrivals(list):

@@ -30,7 +30,7 @@ from reliability.live_stack import CHANNEL, LiveStack, live_stack
 from reliability.messages import pick
 from reliability.report import publish, table
 from saphan.db import make_engine
-from saphan.testing.fake_line import FakeLine
+from testsupport.fake_line import FakeLine
 
 E2E_TARGET_MS = 500.0
 ANSWER_TIMEOUT_S = 10.0

@@ -7,7 +7,7 @@ import contextlib
 import socket
 import threading
 
-from saphan.testing.stack import free_port
+from testsupport.stack import free_port
 
 
 class TcpCut:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from saphan.settings import get_settings
 
@@ -20,6 +24,38 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the one clock of the app)."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as aware UTC; a naive value is taken to be UTC already."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """The one datetime column type: binds UTC, always returns aware UTC.
+
+    SQLite has no time zones and drops ``tzinfo`` (an aware non-UTC value would be stored as
+    its wall-clock time), and PostgreSQL reads a naive value in the session's zone; converting
+    every value to UTC here makes both store the same instant. Naive values are taken as UTC.
+    The column is ``DateTime(timezone=True)``, so migrations and the schema are unchanged.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
 
 
 class Base(DeclarativeBase):
@@ -102,6 +138,36 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
         raise
     finally:
         session.close()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_session(call: Callable[Concatenate[Session, P], R], *args: P.args,
+               **kwargs: P.kwargs) -> R:
+    """`call(session, *args, **kwargs)` in its own transaction: how an edge (a command, a job)
+    calls one domain function."""
+    with session_scope() as session:
+        return call(session, *args, **kwargs)
+
+
+async def run_in_session(call: Callable[Concatenate[Session, P], R], *args: P.args,
+                         **kwargs: P.kwargs) -> R:
+    """`in_session` in a worker thread, for async code (the database driver blocks)."""
+    return await asyncio.to_thread(in_session, call, *args, **kwargs)
+
+
+@contextmanager
+def session_scope_for(url: str) -> Iterator[Session]:
+    """`session_scope` on the database at `url` (not the configured one); for commands and
+    tests that prepare a database other than this process's. The engine is disposed after."""
+    engine = make_engine(url)
+    try:
+        with session_scope(sessionmaker(engine, expire_on_commit=False)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def reset_caches() -> None:

@@ -1,9 +1,10 @@
-"""Which language a message is written in, judged by its script (stdlib only).
+"""The languages Saphan speaks: codes, names, default, detection, reply rule (stdlib only).
 
-Used by the Rasa NLU component `saphan_nlu.language_detector.LanguageDetector` (which adds
-the result to every parse as `language`) and importable by the gateway and actions.
+The one place for these facts; the gateway, the actions, the text catalogue and the Rasa NLU
+component `saphan_nlu.language_detector.LanguageDetector` (Python 3.10 venv, hence stdlib only)
+import them.
 
-Rules: letters are counted per script: Thai, Lao, Myanmar (Burmese; Unicode and Zawgyi share
+Detection: letters are counted per script: Thai, Lao, Myanmar (Burmese; Unicode and Zawgyi share
 the block), Khmer and Latin. Any non-Latin script wins over Latin, because Thai messages mix
 in English words ("boss ไม่จ่ายเงิน") while English messages contain no Thai; among non-Latin
 scripts the most frequent one wins. A message with no letters (emoji, digits) has no language
@@ -12,8 +13,30 @@ scripts the most frequent one wins. A message with no letters (emoji, digits) ha
 
 from __future__ import annotations
 
-#: Language codes the bot can detect (ISO 639-1).
+import re
+from collections.abc import Collection
+
+#: Language codes the bot can detect and answer in (ISO 639-1).
 LANGUAGES: tuple[str, ...] = ("th", "en", "my", "km", "lo")
+
+#: The language used when nothing says otherwise (most users write Thai).
+DEFAULT_LANGUAGE = "th"
+
+#: Languages the bot fully speaks (NLU trained, every text). In the others (Myanmar, Khmer,
+#: Lao) it has short texts only and a caseworker with an interpreter takes over.
+FULL_LANGUAGES: tuple[str, ...] = ("th", "en")
+PARTIAL_LANGUAGES: tuple[str, ...] = tuple(lang for lang in LANGUAGES if lang not in FULL_LANGUAGES)
+
+#: Each language's name in each language: LANGUAGE_NAMES[code][in_language]. The name of a
+#: language in itself (`native_name`) labels the language-choice buttons. Names outside th/en
+#: are machine drafts, to be reviewed with the other my/km/lo texts.
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "th": {"th": "ไทย", "en": "Thai", "my": "ထိုင်း", "km": "ថៃ", "lo": "ໄທ"},
+    "en": {"th": "อังกฤษ", "en": "English", "my": "အင်္ဂလိပ်", "km": "អង់គ្លេស", "lo": "ອັງກິດ"},
+    "my": {"th": "เมียนมา", "en": "Myanmar", "my": "မြန်မာ", "km": "ភូមា", "lo": "ມຽນມາ"},
+    "km": {"th": "เขมร", "en": "Khmer", "my": "ခမာ", "km": "ខ្មែរ", "lo": "ຂະແມ"},
+    "lo": {"th": "ลาว", "en": "Lao", "my": "လာအို", "km": "ឡាវ", "lo": "ລາວ"},
+}
 
 #: Unicode ranges (inclusive) of each script's letters and marks.
 SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
@@ -22,6 +45,20 @@ SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
     "my": ((0x1000, 0x109F), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)),
     "km": ((0x1780, 0x17FF), (0x19E0, 0x19FF)),
 }
+
+#: The gateway guesses English only from a Latin word this long ("ok" says nothing).
+MIN_LATIN_WORD = 3
+
+
+def native_name(code: str) -> str:
+    """The language's name in its own script (for menus)."""
+    return LANGUAGE_NAMES[code][code]
+
+
+def language_name(code: str, in_language: str) -> str:
+    """The name of language `code` written in `in_language` (default language if unknown)."""
+    names = LANGUAGE_NAMES[code]
+    return names.get(in_language) or names[DEFAULT_LANGUAGE]
 
 
 def script_counts(text: str) -> dict[str, int]:
@@ -39,12 +76,39 @@ def script_counts(text: str) -> dict[str, int]:
     return counts
 
 
-def detect_language(text: str | None) -> str | None:
-    """`th`, `en`, `my`, `km`, `lo`, or None when the text has no letters."""
+def detect_language(text: str | None, *, min_latin_word: int = 1) -> str | None:
+    """`th`, `en`, `my`, `km`, `lo`, or None when the text has no letters.
+
+    English needs a run of at least `min_latin_word` Latin letters (the NLU takes any letter;
+    the gateway's guess takes words of `MIN_LATIN_WORD`)."""
     if not text:
         return None
     counts = script_counts(text)
     native = {lang: n for lang, n in counts.items() if lang != "en" and n > 0}
     if native:
         return max(native, key=lambda lang: (native[lang], lang == "th"))
-    return "en" if counts["en"] else None
+    if counts["en"] and (min_latin_word <= 1
+                         or re.search(f"[A-Za-z]{{{min_latin_word},}}", text)):
+        return "en"
+    return None
+
+
+def reply_language(*preferences: str | None, supported: Collection[str] = LANGUAGES) -> str:
+    """The language to answer in: the first preference that can be answered in (`supported`),
+    else the default language, else the first supported one. Callers list their evidence most
+    recent first (detected in this message, chosen with a button, stored for the user)."""
+    for preference in preferences:
+        if preference in supported:
+            return str(preference)
+    if DEFAULT_LANGUAGE in supported:
+        return DEFAULT_LANGUAGE
+    return next(iter(supported))
+
+
+def guess_language(message: str, current: str,
+                   supported: Collection[str] = LANGUAGES) -> str:
+    """The gateway's rule for a typed message: Thai script → th; Latin words (≥ MIN_LATIN_WORD
+    letters) without other scripts → en; nothing detectable, or a language not in `supported`
+    → keep `current`."""
+    detected = detect_language(message, min_latin_word=MIN_LATIN_WORD)
+    return reply_language(detected, current, supported=supported)

@@ -6,16 +6,19 @@ documented for docker-compose.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from saphan.paths import APP_VENV, BOT_DIR, ROOT
 from saphan.rasa_model import rasa_env, rasa_executable
-from saphan.settings import Settings
+from saphan.settings import ENV_PREFIX, Settings
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,25 @@ def lock_store_env(redis_url: str) -> dict[str, str]:
     }
 
 
+def _revealed(value: Any) -> Any:
+    """`value` with every secret as its plain text (for a child process's environment)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _revealed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_revealed(item) for item in value]
+    return value
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as `SAPHAN_*` variables, so child processes see exactly these values."""
+    """The settings as `SAPHAN_*` variables, so child processes see exactly these values
+    (lists such as the LINE channels as JSON, as they are read)."""
     env: dict[str, str] = {}
     for name, value in settings.model_dump().items():
-        if hasattr(value, "get_secret_value"):
-            value = value.get_secret_value()
-        env[f"SAPHAN_{name.upper()}"] = str(value)
+        value = _revealed(value)
+        text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+        env[f"{ENV_PREFIX}{name.upper()}"] = text
     return env
 
 

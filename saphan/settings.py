@@ -5,20 +5,71 @@ Every variable is prefixed `SAPHAN_`; e.g. `SAPHAN_DATABASE_URL`.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from saphan.paths import ROOT, VAR_DIR
+
+ENV_PREFIX = "SAPHAN_"
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names its environment variable (never the value,
+    which may be a secret or a LINE id)."""
+
+
+class LineChannelsError(SettingsError):
+    """`SAPHAN_LINE_CHANNELS` is not a valid list of channels."""
+
+
+class CaseworkerRecipientsError(SettingsError):
+    """`SAPHAN_CASEWORKER_LINE_RECIPIENTS` is not a valid list of recipients."""
+
+
+class LineChannelConfig(BaseModel):
+    """One LINE channel (official account) of `SAPHAN_LINE_CHANNELS`."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    audience: Literal["officer", "public"]
+    secret: SecretStr
+    access_token: SecretStr
+
+
+class CaseworkerRecipient(BaseModel):
+    """A caseworker told about new cases on LINE (`SAPHAN_CASEWORKER_LINE_RECIPIENTS`)."""
+
+    channel: str = Field(min_length=1)
+    user_id: str = Field(min_length=1, max_length=64)
+    wide_only: bool = False  # only told on the wider re-notification of urgent cases
+
+
+#: Settings whose errors have their own exception class (callers catch these).
+FIELD_ERRORS: dict[str, type[SettingsError]] = {
+    "line_channels": LineChannelsError,
+    "caseworker_line_recipients": CaseworkerRecipientsError,
+}
+
+
+def _describe(exc: ValidationError) -> str:
+    """Each error as `VARIABLE[item].field is invalid: why`, without the input values."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field, *where = error["loc"]
+        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where)
+        parts.append(f"{ENV_PREFIX}{str(field).upper()}{place} is invalid: {error['msg']}")
+    return "; ".join(parts)
 
 
 class Settings(BaseSettings):
     """Process-wide settings for the gateway, the action server and the CLI."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SAPHAN_", env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
     )
 
     # Databases
@@ -63,8 +114,8 @@ class Settings(BaseSettings):
         default="https://api-data.line.me",
         description="LINE content API host (rich menu images; tests: fake server).",
     )
-    line_channels: str = Field(
-        default="",
+    line_channels: Annotated[list[LineChannelConfig], NoDecode] = Field(
+        default_factory=list,
         description=(
             "JSON list of LINE channels: "
             '[{"name": "public", "audience": "public", "secret": "...", "access_token": "..."}]'
@@ -89,8 +140,8 @@ class Settings(BaseSettings):
     )
 
     # Cases and caseworker dashboard (caseworker issue)
-    caseworker_line_recipients: str = Field(
-        default="",
+    caseworker_line_recipients: Annotated[list[CaseworkerRecipient], NoDecode] = Field(
+        default_factory=list,
         description='JSON list of caseworkers notified on LINE: [{"channel": "officer", '
         '"user_id": "U...", "wide_only": false}]; wide_only = only on urgent re-notification.',
     )
@@ -111,6 +162,34 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+
+    def __init__(self, **values: Any) -> None:
+        """Read and validate; a bad value raises `SettingsError` naming the variable."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            first = str(exc.errors()[0]["loc"][0]) if exc.errors() else ""
+            raise FIELD_ERRORS.get(first, SettingsError)(_describe(exc)) from None
+
+    @field_validator("line_channels", "caseworker_line_recipients", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        """The variable holds a JSON list; empty means none."""
+        if isinstance(value, str):
+            try:
+                return json.loads(value.strip() or "[]")
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from None
+        return value
+
+    @field_validator("line_channels")
+    @classmethod
+    def _unique_channel_names(cls, channels: list[LineChannelConfig]) -> list[LineChannelConfig]:
+        names = [channel.name for channel in channels]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate channel names {duplicates}")
+        return channels
 
     @property
     def gateway_url(self) -> str:

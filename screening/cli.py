@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from saphan.db import session_scope
 from screening.enrollment import (
     EnrollmentError,
     issue_code,
@@ -28,7 +29,8 @@ def code_command(
 ) -> None:
     """Issue a single-use enrollment code (printed once; only its hash is kept)."""
     try:
-        code, row = issue_code(agency, role, parse_duration(expires_in))
+        with session_scope() as session:
+            code, row = issue_code(session, agency, role, parse_duration(expires_in))
     except EnrollmentError as exc:
         _fail(str(exc))
     typer.echo(code)
@@ -41,7 +43,8 @@ def list_command(
     all_: bool = typer.Option(False, "--all", help="Include revoked officers"),
 ) -> None:
     """List enrolled officers (id, agency, role, enrolled, revoked)."""
-    officers = list_officers(include_revoked=all_)
+    with session_scope() as session:
+        officers = list_officers(session, include_revoked=all_)
     if not officers:
         typer.echo("no officers")
         return
@@ -55,7 +58,8 @@ def list_command(
 def revoke_command(officer_id: int) -> None:
     """Revoke an officer: that chat can no longer screen."""
     try:
-        officer = revoke_officer(officer_id)
+        with session_scope() as session:
+            officer = revoke_officer(session, officer_id)
     except EnrollmentError as exc:
         _fail(str(exc))
     typer.echo(f"officer {officer.id} ({officer.agency}) revoked")
@@ -73,13 +77,14 @@ def notes_command(
     from screening.store import load_record, record_notes, set_notes
 
     try:
-        if show:
-            row = load_record(record_id)
-            if row is None:
-                _fail(f"no screening {record_id}")
-            typer.echo(record_notes(row) or "(no notes)")
-            return
-        set_notes(record_id, sys.stdin.read())
+        with session_scope() as session:
+            if show:
+                row = load_record(session, record_id)
+                if row is None:
+                    _fail(f"no screening {record_id}")
+                typer.echo(record_notes(row) or "(no notes)")
+                return
+            set_notes(session, record_id, sys.stdin.read())
     except (NotesKeyError, ValueError) as exc:
         _fail(str(exc))
     except KeyError as exc:
@@ -97,5 +102,6 @@ def export_command(
 
     if fmt not in ("json", "csv"):
         _fail("format must be json or csv")
-    records = all_records()
+    with session_scope() as session:
+        records = all_records(session)
     typer.echo(export_json(records) if fmt == "json" else export_csv(records), nl=False)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saphan.db import Base
-
-TZ = DateTime(timezone=True)
+from saphan.db import Base, UTCDateTime
 
 
 class EnrollmentCode(Base):
@@ -26,9 +24,9 @@ class EnrollmentCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     agency: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(TZ)
-    expires_at: Mapped[datetime] = mapped_column(TZ)
-    used_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Officer(Base):
@@ -43,8 +41,8 @@ class Officer(Base):
     code_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollment_codes.id", ondelete="SET NULL"), nullable=True
     )
-    enrolled_at: Mapped[datetime] = mapped_column(TZ)
-    revoked_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ScreeningRow(Base):
@@ -57,7 +55,7 @@ class ScreeningRow(Base):
         ForeignKey("officers.id", ondelete="SET NULL"), nullable=True, index=True
     )
     agency: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(TZ, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     questionnaire_version: Mapped[str] = mapped_column(String(40))
     context: Mapped[str] = mapped_column(Text)  # JSON object
     answers: Mapped[str] = mapped_column(Text)  # JSON object

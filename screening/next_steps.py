@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from content.catalogue import catalogue, fill_facts
 from screening.loader import DATA_DIR, load_model
 from screening.questionnaire import Bilingual
 
@@ -23,6 +25,25 @@ class Step(BaseModel):
     call: tuple[str, ...] = ()
     service_types: tuple[str, ...] = ()
     action: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_hotlines(cls, raw: Any) -> Any:
+        """Texts and `call` name hotlines ({hotline_social}, hotline_social); the numbers come
+        from the directory through the text catalogue's facts."""
+        if not isinstance(raw, dict):
+            return raw
+        facts = catalogue().facts
+        filled = dict(raw)
+        unknown = [name for name in raw.get("call") or () if name not in facts]
+        if unknown:
+            raise ValueError(f"call: unknown hotline(s) {unknown}; one of {sorted(facts)}")
+        filled["call"] = tuple(facts[name] for name in raw.get("call") or ())
+        if isinstance(raw.get("text"), dict):
+            filled["text"] = {lang: fill_facts(value, f"step {raw.get('id')} text.{lang}")
+                              if isinstance(value, str) else value
+                              for lang, value in raw["text"].items()}
+        return filled
 
 
 class NextStepsFile(BaseModel):

@@ -6,11 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from saphan.language import PARTIAL_LANGUAGES
+
 Strength = Literal["strong", "medium", "weak"]
 AnswerId = Literal["yes", "no", "not_sure", "skip"]
 ANSWER_IDS: tuple[AnswerId, ...] = ("yes", "no", "not_sure", "skip")
 STRENGTHS: tuple[Strength, ...] = ("strong", "medium", "weak")
-REVIEW_LANGUAGES = ("my", "km", "lo")
+REVIEW_LANGUAGES = PARTIAL_LANGUAGES  # person texts there are drafts until reviewed
 
 _ID = r"^[a-z][a-z0-9_]*$"
 

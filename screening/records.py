@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from saphan.db import utcnow
 from screening.scoring import ScreeningResult
 
 
@@ -22,4 +23,4 @@ class ScreeningRecord:
     result: ScreeningResult
     stopped_early: bool = False
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = field(default_factory=utcnow)

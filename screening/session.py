@@ -13,9 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from saphan.language import LANGUAGES
 from screening.adaptive import AdaptivePlanner
 from screening.loader import ScreeningData
-from screening.questionnaire import ANSWER_IDS, REVIEW_LANGUAGES, Bilingual, ContextQuestion, Item
+from screening.questionnaire import ANSWER_IDS, Bilingual, ContextQuestion, Item
 from screening.records import ScreeningRecord
 from screening.scoring import (
     ScreeningInputError,
@@ -27,7 +28,7 @@ from screening.scoring import (
 )
 
 OfficerLanguage = Literal["th", "en"]
-PERSON_LANGUAGES = ("th", "en", *REVIEW_LANGUAGES)
+PERSON_LANGUAGES = LANGUAGES  # the person may read any language Saphan speaks
 MAX_TEXT_ANSWER = 80
 
 

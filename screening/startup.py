@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from screening.bot_texts import load_bot_texts
+from screening.commands import load_commands
 from screening.htcds import load_mapping
 from screening.loader import load_screening
 from screening.next_steps import load_next_steps
 
 
 def check_screening_files() -> str:
-    """Load questionnaire, rules, next steps, bot texts and the HTCDS mapping; raises
+    """Load questionnaire, rules, next steps, commands and the HTCDS mapping; raises
     `ScreeningDataError` naming the file and the place of the first problem."""
     data = load_screening()
     load_next_steps()
-    load_bot_texts()
+    load_commands()
     load_mapping()
     return data.questionnaire.version

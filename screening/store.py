@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from saphan.db import session_scope
 from saphan.settings import Settings, get_settings
-from screening.enrollment import _aware
 from screening.models import ScreeningRow
 from screening.notes import decrypt_notes, encrypt_notes
 from screening.records import ScreeningRecord
@@ -28,6 +27,7 @@ def _result(data: Mapping[str, Any]) -> ScreeningResult:
 
 
 def save_record(
+    session: Session,
     record: ScreeningRecord,
     officer_db_id: int | None,
     notes: str | None = None,
@@ -48,8 +48,8 @@ def save_record(
         stopped_early=record.stopped_early,
         notes_encrypted=token,
     )
-    with session_scope() as session:
-        session.add(row)
+    session.add(row)
+    session.flush()
     return row
 
 
@@ -63,13 +63,12 @@ def to_record(row: ScreeningRow) -> ScreeningRecord:
         result=_result(json.loads(row.result)),
         stopped_early=row.stopped_early,
         id=row.id,
-        created_at=_aware(row.created_at),
+        created_at=row.created_at,
     )
 
 
-def load_record(record_id: str) -> ScreeningRow | None:
-    with session_scope() as session:
-        return session.get(ScreeningRow, record_id)
+def load_record(session: Session, record_id: str) -> ScreeningRow | None:
+    return session.get(ScreeningRow, record_id)
 
 
 def record_notes(row: ScreeningRow, settings: Settings | None = None) -> str | None:
@@ -79,25 +78,26 @@ def record_notes(row: ScreeningRow, settings: Settings | None = None) -> str | N
     return decrypt_notes(row.notes_encrypted, settings or get_settings())
 
 
-def set_notes(record_id: str, notes: str, settings: Settings | None = None) -> None:
+def set_notes(
+    session: Session, record_id: str, notes: str, settings: Settings | None = None
+) -> None:
     """Replace a record's notes (encrypted before anything is written)."""
     token = encrypt_notes(notes, settings or get_settings())
-    with session_scope() as session:
-        row = session.get(ScreeningRow, record_id)
-        if row is None:
-            raise KeyError(f"no screening {record_id}")
-        row.notes_encrypted = token
+    row = session.get(ScreeningRow, record_id)
+    if row is None:
+        raise KeyError(f"no screening {record_id}")
+    row.notes_encrypted = token
 
 
-def set_case(record_id: str, case_id: int) -> None:
-    with session_scope() as session:
-        row = session.get(ScreeningRow, record_id)
-        if row is None:
-            raise KeyError(f"no screening {record_id}")
-        row.case_id = case_id
+def set_case(session: Session, record_id: str, case_id: int) -> None:
+    """Note the case this screening was referred to."""
+    row = session.get(ScreeningRow, record_id)
+    if row is None:
+        raise KeyError(f"no screening {record_id}")
+    row.case_id = case_id
 
 
-def all_records() -> list[ScreeningRecord]:
-    with session_scope() as session:
-        rows = session.execute(select(ScreeningRow).order_by(ScreeningRow.created_at)).scalars()
-        return [to_record(row) for row in rows]
+def all_records(session: Session) -> list[ScreeningRecord]:
+    """Every stored screening, oldest first (for export)."""
+    rows = session.execute(select(ScreeningRow).order_by(ScreeningRow.created_at)).scalars()
+    return [to_record(row) for row in rows]

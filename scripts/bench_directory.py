@@ -34,13 +34,14 @@ from referral_directory.search import FIRST_RING_KM, ServiceQuery, search_servic
 from referral_directory.store import upsert_records
 from referral_directory.vocab import SERVICE_TYPES
 from saphan.db import make_engine
+from saphan.language import LANGUAGES
 from saphan.migrate import upgrade
 from saphan.paths import ROOT
-from saphan.testing.databases import postgres_schema_url, sqlite_url
+from testsupport.databases import postgres_schema_url, sqlite_url
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SEED = 20261123
-LANGS = ["th", "en", "my", "km", "lo"]
+LANGS = list(LANGUAGES)
 
 
 def generate_csv(path: Path, rows: int, rng: random.Random) -> None:

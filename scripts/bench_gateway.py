@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import statistics
 import tempfile
 import time
@@ -24,11 +23,12 @@ from gateway.signature import sign
 from saphan.processes import gateway_spec
 from saphan.settings import Settings
 from saphan.supervisor import Supervisor
-from saphan.testing.databases import migrated_database
-from saphan.testing.fake_line import FakeLine
-from saphan.testing.stack import free_port
+from testsupport.channels import PUBLIC, channels_json
+from testsupport.databases import migrated_database
+from testsupport.fake_line import FakeLine
+from testsupport.stack import free_port
 
-SECRET = "bench-secret"
+SECRET = PUBLIC["secret"]
 
 
 async def _run(url: str, line: FakeLine, events: int, concurrency: int) -> list[float]:
@@ -58,12 +58,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, FakeLine() as line, \
             migrated_database("sqlite", Path(tmp)) as db_url:
-        channels = [{"name": "bench", "audience": "public", "secret": SECRET,
-                     "access_token": "bench-token"}]
         settings = Settings(database_url=db_url, gateway_port=free_port(),
                             rasa_url=f"http://127.0.0.1:{free_port()}",
                             action_server_url=f"http://127.0.0.1:{free_port()}",
-                            line_api_base_url=line.url, line_channels=json.dumps(channels))
+                            line_api_base_url=line.url, line_channels=channels_json([PUBLIC]))
         spec = dataclasses.replace(gateway_spec(settings),
                                    health_url=f"{settings.gateway_url}/openapi.json")
         with open(Path(tmp) / "gateway.log", "w") as out:
@@ -71,7 +69,7 @@ def main() -> None:
             try:
                 sup.start()
                 sup.wait_healthy(timeout=60)
-                url = f"{settings.gateway_url}/line/bench/webhook"
+                url = f"{settings.gateway_url}/line/public/webhook"
                 asyncio.run(_run(url, line, 20, 1))  # warm-up
                 ms = sorted(asyncio.run(_run(url, line, args.events, args.concurrency)))
             finally:

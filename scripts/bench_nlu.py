@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bot"), str(ROOT)]
 
-from saphan.language import detect_language  # noqa: E402
+from saphan.language import FULL_LANGUAGES, detect_language  # noqa: E402
 from saphan.rasa_model import rasa_env, rasa_executable  # noqa: E402
 
 OURS = ROOT / "bot" / "config.yml"
@@ -166,7 +166,7 @@ def f1(tp: int, fp: int, fn: int) -> float:
 def metrics(examples: list[dict], results: list[dict]) -> dict:
     """Per-language metrics (keys 'th', 'en', 'all')."""
     out = {}
-    for lang in ("th", "en", "all"):
+    for lang in (*FULL_LANGUAGES, "all"):
         pairs = [(e, r) for e, r in zip(examples, results, strict=True)
                  if lang == "all" or e["lang"] == lang]
         gold = [e["intent"] for e, _ in pairs]
@@ -260,7 +260,7 @@ def render(columns: list[tuple[str, dict]], examples: list[dict]) -> str:
         cells = " | ".join(fmt(get(res), digits) for _, res in columns)
         lines.append(f"| {label} | {cells} | {target} |")
 
-    for lang in ("th", "en"):
+    for lang in FULL_LANGUAGES:
         row(f"intent accuracy ({lang})", lambda r, lg=lang: r["metrics"][lg]["accuracy"], "≥ 0.95")
         row(f"intent macro-F1 ({lang})", lambda r, lg=lang: r["metrics"][lg]["macro_f1"])
         row(f"emergency recall ({lang})", lambda r, lg=lang: r["metrics"][lg]["emergency_recall"],
@@ -288,7 +288,7 @@ def render(columns: list[tuple[str, dict]], examples: list[dict]) -> str:
         "Cold start = new process → imports → model loaded → first answer."]
     for label, res in columns:
         lines += ["", f"Worst confusions, {label} (gold → predicted, count):", ""]
-        for lang in ("th", "en"):
+        for lang in FULL_LANGUAGES:
             conf = res["metrics"][lang]["confusions"]
             text = "; ".join(f"{g} → {p} ({n})" for g, p, n in conf) or "none"
             lines.append(f"- {lang}: {text}")

@@ -37,6 +37,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
 import bench_nlu as bench  # noqa: E402
 
+from saphan.language import FULL_LANGUAGES  # noqa: E402
+
 REPORT = bench.ROOT / "benchmarks" / "nlu_tuning.md"
 PREDICTIONS = bench.ROOT / "var" / "nlu_tuning_predictions.json"
 EMERGENCY = "emergency"
@@ -107,7 +109,7 @@ def emergency_sweep(examples: list[dict], results: list[dict]) -> list[dict]:
             return r["intent"] == EMERGENCY or (t is not None and r["emergency_confidence"] >= t)
 
         row: dict = {"threshold": t}
-        for lang in ("th", "en", "all"):
+        for lang in (*FULL_LANGUAGES, "all"):
             gold = [routed(r) for e, r in pairs
                     if e["intent"] == EMERGENCY and lang in ("all", e["lang"])]
             row[f"recall_{lang}"] = sum(gold) / len(gold)

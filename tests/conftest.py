@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from saphan.db import reset_caches
-from saphan.testing.databases import migrated_database
-from saphan.testing.stack import Stack, running_stack, stack_settings
+from testsupport.databases import migrated_database
+from testsupport.stack import Stack, running_stack, stack_settings
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 DB_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

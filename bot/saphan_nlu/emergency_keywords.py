@@ -28,12 +28,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from content.keywords import load_matcher
-from saphan.language import detect_language
+from saphan.language import PARTIAL_LANGUAGES, detect_language
 
 EMERGENCY_INTENT = "emergency"
 OTHER_LANGUAGE_INTENT = "request_human"
 #: Languages the classifiers are not trained on.
-OTHER_LANGUAGES = ("my", "km", "lo")
+OTHER_LANGUAGES = PARTIAL_LANGUAGES
 #: Parse-output key naming what fired: keyword, language or classifier confidence.
 OUTPUT_KEY = "safety_net"
 #: Config key of the emergency-probability threshold (None: off).

@@ -4,18 +4,19 @@ Its answers are recorded in the outbox instead of being sent to LINE; the page p
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway import outbox
 from gateway.channels import SIMULATOR_PREFIX
+from gateway.state import ChannelsDep, WorkersDep
+from gateway.transactions import run
 from gateway.webhook import accept_events
 from saphan.http_types import AfterId
 
@@ -68,17 +69,17 @@ async def script() -> FileResponse:
 
 
 @router.post("/simulator/api/{audience}/events", summary="Send as a simulated LINE user")
-async def send(audience: Audience, item: SimulatorInput, request: Request) -> JSONResponse:
+async def send(audience: Audience, item: SimulatorInput, channels: ChannelsDep,
+               workers: WorkersDep) -> JSONResponse:
     try:
         event = to_line_event(item)
     except ValueError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    channel = request.app.state.channels[f"{SIMULATOR_PREFIX}{audience}"]
-    return await accept_events(request, channel, [event])
+    return await accept_events(workers, channels[f"{SIMULATOR_PREFIX}{audience}"], [event])
 
 
 @router.get("/simulator/api/{audience}/messages", summary="Bot messages sent to a simulated user")
 async def messages(audience: Audience, user: str = Query(pattern=USER_PATTERN),
                    after: AfterId = 0) -> JSONResponse:
-    batches = await asyncio.to_thread(outbox.sent_to, f"{SIMULATOR_PREFIX}{audience}", user, after)
+    batches = await run(outbox.sent_to, f"{SIMULATOR_PREFIX}{audience}", user, after)
     return JSONResponse([{"id": i, "messages": m} for i, m in batches])

@@ -1,11 +1,14 @@
-"""Alembic environment: one history for all app tables (see saphan/models.py)."""
+"""Alembic environment: one history for all app tables.
+
+The migration scripts need no models; `target_metadata` (used only to compare or autogenerate)
+is whatever model modules the caller loaded, normally all of them via `cli.models.load_all()`.
+"""
 
 from alembic import context
 
-from saphan.db import make_engine
-from saphan.models import load_all
+from saphan.db import Base, make_engine
 
-target_metadata = load_all().metadata
+target_metadata = Base.metadata
 url = context.config.get_main_option("sqlalchemy.url")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cases.testing import Gateway, running_gateway
+from testsupport.cases import Gateway, running_gateway
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Internal case API over real HTTP: bearer auth, escalation pauses Rasa and notifies
+"""Internal case API over real HTTP: bearer auth, escalation starts the hand-off and notifies
 caseworkers on LINE (fake LINE server), urgent re-notification, the handoff relay."""
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ import asyncio
 import httpx
 import pytest
 
-from cases import runtime, service
+from cases import service
 from cases.client import CaseApiError, CaseClient
-from cases.testing import TOKEN, Gateway, wait_for
+from cases.runtime import RelayError
 from gateway import outbox, users
 from gateway.app import create_app
+from saphan.db import in_session
 from saphan.settings import get_settings
+from testsupport.cases import TOKEN, Gateway, wait_for
 
 
 def internal_routes() -> list[tuple[str, str]]:
@@ -32,7 +34,7 @@ def internal_routes() -> list[tuple[str, str]]:
 def test_every_internal_route_needs_the_bearer_token(gateway: Gateway) -> None:
     routes = internal_routes()
     assert len(routes) >= 4
-    service.create_case(service.NewCase("c-auth", "normal", "request"))
+    in_session(service.create_case, service.NewCase("c-auth", "normal", "request"))
     for method, path in routes:
         url = gateway.url + path.replace("{case_id}", "1")
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
@@ -44,14 +46,14 @@ def text_pushes_to(gateway: Gateway, user_id: str) -> list[str]:
     return [m["text"] for kind, m in gateway.line.messages_to(user_id) if kind == "push"]
 
 
-def test_escalation_pauses_rasa_and_notifies_caseworkers(gateway: Gateway) -> None:
+def test_escalation_starts_the_handoff_and_notifies_caseworkers(gateway: Gateway) -> None:
     response = gateway.create_case(conversation_id="conv-9", priority="high",
                                    province="Chiang Mai")
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["created"] and body["status"] == "Active" and body["handoff_active"]
     assert body["dashboard_url"] == f"{gateway.url}/dashboard/cases/{body['id']}"
-    wait_for(lambda: gateway.rasa.events_of("conv-9") == ["pause"])
+    assert in_session(service.handoff_case_for, "conv-9").id == body["id"]
     pushed = wait_for(lambda: text_pushes_to(gateway, "Ucaseworker1"))
     assert body["dashboard_url"] in pushed[0] and "high" in pushed[0]
     assert "Chiang Mai" in pushed[0]
@@ -59,6 +61,7 @@ def test_escalation_pauses_rasa_and_notifies_caseworkers(gateway: Gateway) -> No
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     assert not again.json()["created"]
     assert text_pushes_to(gateway, "Usupervisor") == []  # wide-only: not for high priority
+    assert gateway.rasa.tracker_events == []  # the case row holds the hand-off, not Rasa
 
 
 def test_unclaimed_urgent_case_is_notified_again_wider(gateway: Gateway) -> None:
@@ -67,13 +70,13 @@ def test_unclaimed_urgent_case_is_notified_again_wider(gateway: Gateway) -> None
     wider = wait_for(lambda: text_pushes_to(gateway, "Usupervisor"), timeout=10)
     assert f"#{case_id}" in wider[0] and "URGENT" in wider[0]
     assert len(text_pushes_to(gateway, "Ucaseworker1")) == 2  # again, to everyone
-    assert service.get_case(case_id).notify_level == service.WIDE
+    assert in_session(service.get_case, case_id).notify_level == service.WIDE
 
 
 def test_invalid_escalation_is_refused_with_reason(gateway: Gateway) -> None:
     response = gateway.create_case(priority="sometime")
     assert response.status_code == 422 and "priority" in response.text
-    assert service.all_cases() == []
+    assert in_session(service.all_cases) == []
 
 
 def test_client_creates_and_reads_cases(gateway: Gateway) -> None:
@@ -90,41 +93,42 @@ def test_client_creates_and_reads_cases(gateway: Gateway) -> None:
 
     created, read, referral = asyncio.run(scenario())
     assert read["id"] == created["id"] and read["priority"] == "normal" and referral["id"]
-    assert [m.sender for m in service.transcript(created["id"])] == ["user", "bot"]
+    assert [m.sender for m in in_session(service.transcript, created["id"])] == ["user", "bot"]
     with pytest.raises(CaseApiError, match="401"):
         asyncio.run(CaseClient(gateway.url, "nope").get_case(created["id"]))
 
 
 def test_handoff_relay_puts_user_messages_in_the_case_not_rasa(gateway: Gateway) -> None:
     secret = get_settings().secret_key.get_secret_value()
-    user = users.get_or_create("public", "Uuser42", secret)
+    user = in_session(users.get_or_create, "public", "Uuser42", secret)
     case_id = gateway.create_case(conversation_id=user.conversation_id).json()["id"]
-    current = runtime.current()
-    assert current is not None
+    runtime = gateway.runtime
 
-    def in_gateway_loop(coro):  # type: ignore[no-untyped-def]
-        return asyncio.run_coroutine_threadsafe(coro, current.loop).result(10)
-
-    assert in_gateway_loop(runtime.to_case(user.conversation_id, "they took my passport"))
-    assert [m.body for m in service.transcript(case_id)] == ["they took my passport"]
-    assert not in_gateway_loop(runtime.to_case("someone-else", "hello"))
-    in_gateway_loop(current.end_handoff(case_id, None))
-    assert not in_gateway_loop(runtime.to_case(user.conversation_id, "thanks"))  # bot again
-    wait_for(lambda: gateway.rasa.events_of(user.conversation_id) == ["pause", "resume"])
+    assert gateway.run(runtime.to_case(user.conversation_id, "they took my passport"))
+    assert [m.body for m in in_session(service.transcript, case_id)] == [
+        "they took my passport"]
+    assert not gateway.run(runtime.to_case("someone-else", "hello"))
+    gateway.run(runtime.end_handoff(case_id, None))
+    assert not gateway.run(runtime.to_case(user.conversation_id, "thanks"))  # bot again
+    assert not in_session(service.get_case, case_id).handoff_active
+    assert gateway.rasa.tracker_events == []  # Rasa is never paused or resumed over HTTP
     told = wait_for(lambda: [m for _, m in gateway.line.messages_to("Uuser42")])
     assert "automatic assistant" in told[-1]["text"]
 
 
 def test_caseworker_reply_reaches_a_simulator_user_through_the_outbox(gateway: Gateway) -> None:
     secret = get_settings().secret_key.get_secret_value()
-    user = users.get_or_create("simulator-public", "sim-abcdef123", secret)
+    user = in_session(users.get_or_create, "simulator-public", "sim-abcdef123", secret)
     case_id = gateway.create_case(conversation_id=user.conversation_id).json()["id"]
-    current = runtime.current()
-    assert current is not None
-    asyncio.run_coroutine_threadsafe(current.reply(case_id, None, "Hello from a caseworker"),  # type: ignore[arg-type]
-                                     current.loop).result(10)
-    sent = outbox.sent_to("simulator-public", "sim-abcdef123")
+    gateway.run(gateway.runtime.reply(case_id, None, "Hello from a caseworker"))
+    sent = in_session(outbox.sent_to, "simulator-public", "sim-abcdef123")
     assert [m for _, batch in sent for m in batch] == [
         {"type": "text", "text": "Hello from a caseworker"}]
     assert gateway.line.pushes() == [] or all(
         c.body["to"] != "sim-abcdef123" for c in gateway.line.pushes())
+
+
+def test_reply_to_an_unreachable_user_is_a_relay_error(gateway: Gateway) -> None:
+    case_id = gateway.create_case(conversation_id="no-line-user").json()["id"]
+    with pytest.raises(RelayError):
+        gateway.run(gateway.runtime.reply(case_id, None, "hello?"))

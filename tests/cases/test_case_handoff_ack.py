@@ -4,19 +4,18 @@ acknowledged until a caseworker chats, and an emergency always gets the emergenc
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from sqlalchemy import select
 
-from cases import runtime, service
-from cases.testing import Gateway, wait_for
+from cases import service
 from gateway import users
 from gateway.models import DONE, InboxEvent
 from gateway.signature import sign
-from saphan.db import session_scope
+from saphan.db import in_session, session_scope
 from saphan.settings import get_settings
-from saphan.testing.fake_line import FakeLine
+from testsupport.cases import Gateway, wait_for
+from testsupport.channels import SECRETS
+from testsupport.fake_line import FakeLine
 
 USER = "Uhandoff0001"
 
@@ -26,7 +25,7 @@ def send(gateway: Gateway, message: str) -> str:
     raw = FakeLine.webhook_body([event])
     response = httpx.post(f"{gateway.url}/line/public/webhook", content=raw, timeout=10,
                           headers={"Content-Type": "application/json",
-                                   "X-Line-Signature": sign("public-secret", raw)})
+                                   "X-Line-Signature": sign(SECRETS["public"], raw)})
     assert response.status_code == 200, response.text
     return str(event["webhookEventId"])
 
@@ -44,7 +43,7 @@ def texts_to_user(gateway: Gateway) -> list[str]:
 
 def test_forwarded_messages_are_acknowledged_and_emergencies_always(gateway: Gateway) -> None:
     secret = get_settings().secret_key.get_secret_value()
-    user = users.get_or_create("public", USER, secret)
+    user = in_session(users.get_or_create, "public", USER, secret)
     case_id = gateway.create_case(conversation_id=user.conversation_id).json()["id"]
 
     send(gateway, "hello, is anyone there?")
@@ -55,10 +54,7 @@ def test_forwarded_messages_are_acknowledged_and_emergencies_always(gateway: Gat
     told = wait_for(lambda: texts_to_user(gateway)[1:])
     assert "in danger now" in told[-1] and "191" in told[-1] and "1300" in told[-1]
 
-    current = runtime.current()
-    assert current is not None
-    asyncio.run_coroutine_threadsafe(current.reply(case_id, None, "I am here, tell me more"),  # type: ignore[arg-type]
-                                     current.loop).result(10)
+    gateway.run(gateway.runtime.reply(case_id, None, "I am here, tell me more"))
     wait_for(lambda: len(texts_to_user(gateway)) == 3)
 
     quiet = send(gateway, "thank you, I work in a factory")  # a caseworker is chatting now
@@ -68,7 +64,7 @@ def test_forwarded_messages_are_acknowledged_and_emergencies_always(gateway: Gat
     told = wait_for(lambda: texts_to_user(gateway)[3:])
     assert "in danger now" in told[-1]
 
-    transcript = [(m.sender, m.body) for m in service.transcript(case_id)]
+    transcript = [(m.sender, m.body) for m in in_session(service.transcript, case_id)]
     assert [body for sender, body in transcript if sender == "user"] == [
         "hello, is anyone there?", "they are beating me", "thank you, I work in a factory",
         "help me, I am in danger"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from cli.models import load_all
 from saphan.db import make_engine
-from saphan.models import load_all
 
 CASE_TABLES = {"caseworkers", "cases", "case_events", "case_messages", "case_notes",
                "case_referrals", "audit_log"}

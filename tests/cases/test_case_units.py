@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
 from cases.htcds import parse_fields
 from cases.live import QUEUE_SIZE, Broker, sse
-from cases.recipients import RecipientConfigError, load_recipients
-from cases.texts import _load, caseworker_text, user_text
-from saphan.settings import Settings
+from content.catalogue import catalogue, text
+from saphan.settings import CaseworkerRecipientsError, Settings
 
 
 def test_broker_fans_out_and_a_slow_subscriber_never_blocks() -> None:
@@ -28,22 +28,39 @@ def test_broker_fans_out_and_a_slow_subscriber_never_blocks() -> None:
     assert sse({"kind": "case_created", "id": 1}).startswith("event: case_created\ndata: {")
 
 
+def test_broker_takes_events_published_from_other_threads() -> None:
+    """Request handlers run in a thread pool: their events reach subscribers on the loop."""
+    async def scenario() -> dict:
+        broker = Broker()
+        async with broker.subscribe() as queue:
+            publisher = threading.Thread(target=broker.publish, args=("case_updated",),
+                                         kwargs={"case": {"id": 3}})
+            publisher.start()
+            publisher.join()
+            return await asyncio.wait_for(queue.get(), 5)
+
+    assert asyncio.run(scenario()) == {"kind": "case_updated", "case": {"id": 3}}
+
+
 def test_recipients_are_validated() -> None:
     good = Settings(caseworker_line_recipients='[{"channel": "officer", "user_id": "U1"}]')
-    assert [(r.channel, r.user_id, r.wide_only) for r in load_recipients(good)] == [
+    assert [(r.channel, r.user_id, r.wide_only) for r in good.caseworker_line_recipients] == [
         ("officer", "U1", False)]
-    assert load_recipients(Settings(caseworker_line_recipients="")) == []
+    assert Settings(caseworker_line_recipients="").caseworker_line_recipients == []
     for bad in ['{"channel": "x"}', '[{"channel": "officer"}]', "not json"]:
-        with pytest.raises(RecipientConfigError):
-            load_recipients(Settings(caseworker_line_recipients=bad))
+        with pytest.raises(CaseworkerRecipientsError):
+            Settings(caseworker_line_recipients=bad)
 
 
 def test_user_texts_exist_in_thai_and_english() -> None:
-    for key in _load()["user"]:
-        assert user_text(key, "th") != user_text(key, "en")
-        assert user_text(key, "my") == user_text(key, "th")  # unknown language: Thai
-    text = caseworker_text("renotify", id=7, minutes=5, link="http://x/dashboard/cases/7")
-    assert "#7" in text and "http://x/dashboard/cases/7" in text
+    user_keys = [key for key, by_language in catalogue().namespace("cases").texts.items()
+                 if "all" not in by_language]  # caseworker alerts are one bilingual text
+    assert user_keys
+    for key in user_keys:
+        assert text("cases", key, "th") != text("cases", key, "en")
+        assert text("cases", key, "my") == text("cases", key, "th")  # unknown language: Thai
+    alert = text("cases", "renotify", None, id=7, minutes=5, link="http://x/dashboard/cases/7")
+    assert "#7" in alert and "http://x/dashboard/cases/7" in alert
 
 
 def test_htcds_parser_reads_field_rows_and_picklists_only() -> None:

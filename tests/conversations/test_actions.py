@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,17 +16,20 @@ from sqlalchemy import func, select, text
 from actions.basics import ActionFallback, fallbacks_in_a_row
 from actions.conversation import user_language
 from actions.emergency import detection_note
-from actions.erasure import REDACTED_PAYLOAD, erase_app_data, erase_tracker
 from actions.find_service import ActionSearchServices
 from actions.report import ValidateReportForm
 from cases import service as cases
 from cases.models import Case, CaseMessage
-from content.texts import text as content_text
+from content.catalogue import text as catalogue_text
 from gateway import inbox, outbox, users
+from gateway.app import CONVERSATION_ERASERS
+from gateway.erasure import erase_app_data
+from gateway.inbox import REDACTED_PAYLOAD
 from gateway.models import InboxEvent, OutboxMessage
+from gateway.rasa_bridge import erase_tracker_events as erase_tracker
 from referral_directory.bundled import load_bundled
-from saphan.db import get_engine, make_engine
-from saphan.testing.fake_line import FakeLine
+from saphan.db import get_engine, make_engine, session_scope
+from testsupport.fake_line import FakeLine
 
 
 def tracker(events: list[dict[str, Any]] | None = None, slots: dict[str, Any] | None = None,
@@ -70,7 +74,7 @@ def test_second_fallback_in_a_row_offers_a_person() -> None:
     for events, key in ((once, "fallback"), (twice, "fallback_person")):
         dispatcher = CollectingDispatcher()
         ActionFallback().run(dispatcher, tracker(events, latest=events[-1]["parse_data"]), {})
-        assert dispatcher.messages[0]["text"] == content_text(key, "en")
+        assert dispatcher.messages[0]["text"] == catalogue_text("bot", key, "en")
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert "/request_human" in payloads
 
@@ -107,7 +111,8 @@ def test_a_safe_answer_continues_the_report() -> None:
 # --- directory search → cards ------------------------------------------------------------------
 
 def search(slots: dict[str, Any], language: str) -> list[dict[str, Any]]:
-    load_bundled(get_engine())
+    with session_scope() as session:
+        load_bundled(session)
     events = [user("x", "inform", language=language)]
     dispatcher = CollectingDispatcher()
     result = ActionSearchServices().run(dispatcher, tracker(events, slots,
@@ -121,9 +126,11 @@ def test_shelter_in_a_province_becomes_sample_marked_cards(app_env: str) -> None
     cards = messages[1]["custom"]["services"]
     assert cards and all(c["address"].endswith("Tak") for c in cards)
     assert not any(c.get("phone") in ("191", "1300") for c in cards)
-    assert all(c["name"].startswith(content_text("sample_label", "th")) for c in cards)
-    assert all(c["organisation"].startswith(content_text("type_shelter", "th")) for c in cards)
-    assert messages[0]["text"] == content_text("results_local", "th", count=len(cards))
+    label = catalogue_text("bot", "sample_label", "th")  # sourced Mae Sot centre, then sample
+    assert [c["name"].startswith(label) for c in cards] == [False, True]
+    shelter = catalogue_text("bot", "type_shelter", "th")
+    assert all(c["organisation"].startswith(shelter) for c in cards)
+    assert messages[0]["text"] == catalogue_text("bot", "results_local", "th", count=len(cards))
 
 
 def test_nothing_local_widens_to_neighbouring_provinces(app_env: str) -> None:
@@ -148,18 +155,22 @@ def test_location_gives_nearest_first_with_distance(app_env: str) -> None:
 def _seed(line_user: str, message: str) -> str:
     fake = FakeLine.__new__(FakeLine)  # only its event builders (no server)
     fake.state = type("S", (), {"reply_tokens": {}})()
-    account = users.get_or_create("public", line_user, "secret")
-    inbox.store_events("public", [fake.text_event(line_user, message),
-                                  fake.text_event(line_user, message + " again")])
+    with session_scope() as session:
+        account = users.get_or_create(session, "public", line_user, "secret")
+        inbox.store_events(session, "public", [fake.text_event(line_user, message),
+                                               fake.text_event(line_user, message + " again")])
     with get_engine().connect() as conn:
         first = conn.execute(select(func.min(InboxEvent.id))
                              .where(InboxEvent.line_user_id == line_user)).scalar_one()
-    outbox.record(first, "public", line_user, "answer", [[{"type": "text", "text": "answer"}]])
-    inbox.mark_done(first)
-    created = cases.create_case(cases.NewCase(
-        conversation_id=account.conversation_id, priority="normal", source="request",
-        latitude=16.7, longitude=98.5, address="Mae Sot, near the market",
-        transcript=[{"sender": "user", "text": message}]))
+    with session_scope() as session:
+        outbox.record(session, first, "public", line_user, "answer",
+                      [[{"type": "text", "text": "answer"}]])
+        inbox.mark_done(session, first)
+    with session_scope() as session:
+        created = cases.create_case(session, cases.NewCase(
+            conversation_id=account.conversation_id, priority="normal", source="request",
+            latitude=16.7, longitude=98.5, address="Mae Sot, near the market",
+            transcript=[{"sender": "user", "text": message}]))
     assert created
     return account.conversation_id
 
@@ -167,7 +178,7 @@ def _seed(line_user: str, message: str) -> str:
 def test_erase_removes_one_users_messages_and_keeps_others(app_env: str) -> None:
     mine = _seed("Umine", "my name is Aung, I live in Mae Sot")
     other = _seed("Uother", "other person's message")
-    report = erase_app_data(get_engine(), mine)
+    report = SimpleNamespace(**erase_app_data(CONVERSATION_ERASERS, mine))
     assert (report.inbox_deleted, report.inbox_redacted, report.outbox_deleted) == (1, 1, 1)
     with get_engine().connect() as conn:
         payloads = conn.execute(select(InboxEvent.payload)

@@ -1,29 +1,47 @@
-"""Content files: texts per language, rights knowledge base, emergency keywords (no Rasa)."""
+"""Content files: the bot's texts, rights knowledge base, emergency keywords (no Rasa).
+The catalogue's own checks: test_catalogue.py."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from content import CONTENT_DIR
+from content.catalogue import (
+    TEXTS_DIR,
+    CatalogueError,
+    catalogue,
+    full_languages,
+    languages,
+    load_catalogue,
+    review,
+    text,
+)
 from content.keywords import KeywordsError, build_matcher, load_matcher
 from content.rights import REQUIRED_TOPICS, RightsError, find_topic, load_rights
-from content.texts import FULL_LANGUAGES, SHORT_LANGUAGES, TextsError, load_texts, text
 from referral_directory.bundled import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+SHORT_LANGUAGES = tuple(lang for lang in languages("bot") if lang not in full_languages("bot"))
+
+
+def bot_keys(lang: str) -> set[str]:
+    return {key for key, by_language in catalogue().namespace("bot").texts.items()
+            if lang in by_language}
+
+
 def test_thai_and_english_have_the_same_texts_and_short_languages_are_marked_for_review() -> None:
-    texts = load_texts()
-    assert set(texts["th"]) == set(texts["en"])
+    assert bot_keys("th") == bot_keys("en") == set(catalogue().namespace("bot").texts)
+    assert SHORT_LANGUAGES == ("my", "km", "lo")
     for lang in SHORT_LANGUAGES:
-        raw = yaml.safe_load((CONTENT_DIR / "texts" / f"{lang}.yml").read_text("utf-8"))
-        assert raw["review"] is True
-        assert set(raw["texts"]) <= set(texts["en"])
+        assert bot_keys(lang) and bot_keys(lang) <= bot_keys("en")
+        assert all(review("bot", key, lang).state == "machine_draft" for key in bot_keys(lang))
 
 
 #: The migrant-conversation action modules (texts from content/texts).
@@ -34,10 +52,11 @@ CONVERSATION_MODULES = ("basics", "conversation", "delete_data", "emergency", "f
 def test_every_text_key_the_actions_use_exists() -> None:
     source = "\n".join((ROOT / "actions" / f"{name}.py").read_text("utf-8")
                        for name in CONVERSATION_MODULES)
-    used = set(re.findall(r'(?:say\(dispatcher, |text\()"([a-z0-9_]+)"', source))
+    used = set(re.findall(r'(?:say\(dispatcher, |text\(["\']bot["\'], )["\']([a-z0-9_]+)["\']',
+                          source))
     used |= set(re.findall(r'\("(btn_[a-z_]+)", "/', source))
     assert len(used) > 25
-    missing = used - set(load_texts()["en"])
+    missing = used - bot_keys("en")
     assert not missing
 
 
@@ -45,36 +64,35 @@ def test_every_directory_service_type_has_a_label() -> None:
     from referral_directory.vocab import SERVICE_TYPES
 
     for kind in SERVICE_TYPES:
-        assert text(f"type_{kind}", "th") and text(f"type_{kind}", "en")
+        assert text("bot", f"type_{kind}", "th") and text("bot", f"type_{kind}", "en")
 
 
 def test_short_language_falls_back_to_english_and_unknown_to_thai() -> None:
-    assert text("fallback", "my") == text("fallback", "en")
-    assert text("emergency", "my") != text("emergency", "en")
-    assert text("fallback", "xx") == text("fallback", "th")
-    assert "3" in text("results_local", "en", count=3)
+    assert text("bot", "fallback", "my") == text("bot", "fallback", "en")
+    assert text("bot", "emergency", "my") != text("bot", "emergency", "en")
+    assert text("bot", "fallback", "xx") == text("bot", "fallback", "th")
+    assert "3" in text("bot", "results_local", "en", count=3)
 
 
 def test_a_missing_key_in_thai_is_an_error(tmp_path: Path) -> None:
-    for lang in FULL_LANGUAGES + SHORT_LANGUAGES:
-        (tmp_path / f"{lang}.yml").write_text(
-            (CONTENT_DIR / "texts" / f"{lang}.yml").read_text("utf-8"), "utf-8")
-    th = yaml.safe_load((tmp_path / "th.yml").read_text("utf-8"))
-    del th["texts"]["goodbye"]
-    (tmp_path / "th.yml").write_text(yaml.safe_dump(th, allow_unicode=True), "utf-8")
-    with pytest.raises(TextsError, match="goodbye"):
-        load_texts.__wrapped__(tmp_path)
+    shutil.copytree(TEXTS_DIR, tmp_path, dirs_exist_ok=True)
+    bot = yaml.safe_load((tmp_path / "bot.yml").read_text("utf-8"))
+    del bot["texts"]["goodbye"]["th"]
+    (tmp_path / "bot.yml").write_text(yaml.safe_dump(bot, allow_unicode=True), "utf-8")
+    with pytest.raises(CatalogueError, match="goodbye"):
+        load_catalogue(tmp_path)
 
 
 def test_numbers_in_texts_are_shipped_hotlines_and_1191_appears_nowhere() -> None:
     hotlines = yaml.safe_load((DATA_DIR / "hotlines.yaml").read_text("utf-8"))
     shipped = {phone for s in hotlines["services"] for phone in s["phones"]}
     for path in [*CONTENT_DIR.rglob("*.yml")]:
-        body = path.read_text("utf-8")
-        assert "1191" not in body, path
-        for number in re.findall(r"(?<!\d)1\d{2,3}(?!\d)", " ".join(
-                v for v in (yaml.safe_load(body).get("texts") or {}).values())):
-            assert number in shipped, (path.name, number)
+        assert "1191" not in path.read_text("utf-8"), path
+    for name, space in catalogue().namespaces.items():
+        for key in space.texts:
+            for lang in space.languages:
+                for number in re.findall(r"(?<!\d)1\d{2,3}(?!\d)", text(name, key, lang)):
+                    assert number in shipped, (name, key, lang, number)
 
 
 # --- rights ------------------------------------------------------------------------------------
@@ -129,6 +147,16 @@ def test_unverified_rights_answer_without_note_is_rejected(tmp_path: Path) -> No
     path = tmp_path / "rights.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     with pytest.raises(RightsError, match="minimum_wage"):
+        load_rights.__wrapped__(path)
+
+
+def test_a_hotline_number_written_into_a_rights_answer_is_rejected(tmp_path: Path) -> None:
+    data = yaml.safe_load((CONTENT_DIR / "rights.yml").read_text("utf-8"))
+    assert "{hotline_labour}" in data["topics"]["minimum_wage"]["answer"]["en"]
+    data["topics"]["minimum_wage"]["answer"]["en"] = "Ask the hotline 1546."
+    path = tmp_path / "rights.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    with pytest.raises(RightsError, match=r"minimum_wage.*1546"):
         load_rights.__wrapped__(path)
 
 

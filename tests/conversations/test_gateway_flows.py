@@ -15,19 +15,18 @@ import pytest
 from sqlalchemy import select, text
 
 from cases.models import Case
-from content.texts import text as content_text
+from content.catalogue import text as catalogue_text
 from gateway.models import InboxEvent, LineUser
 from referral_directory.bundled import load_bundled
-from saphan.db import make_engine
+from saphan.db import make_engine, session_scope_for
 from saphan.settings import Settings
-from saphan.testing.databases import migrated_database
-from saphan.testing.fake_line import FakeLine
-from saphan.testing.line_turns import turn
-from saphan.testing.stack import running_stack, stack_settings
+from testsupport.channels import PUBLIC as CHANNEL
+from testsupport.databases import migrated_database
+from testsupport.fake_line import FakeLine
+from testsupport.line_turns import turn
+from testsupport.stack import running_stack, stack_settings
 
 pytestmark = pytest.mark.integration
-CHANNEL = {"name": "public", "audience": "public", "secret": "public-secret-123",
-           "access_token": "public-token"}
 
 
 @dataclass
@@ -66,7 +65,8 @@ class Line:
 def chat(conversation_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
     work = tmp_path_factory.mktemp("conversations")
     with FakeLine() as line, migrated_database("sqlite", work) as db_url:
-        load_bundled(make_engine(db_url))
+        with session_scope_for(db_url) as session:
+            load_bundled(session)
         settings = stack_settings(db_url, work, line_api_base_url=line.url,
                                   line_channels=json.dumps([CHANNEL]), rasa_timeout_s=60.0,
                                   inbox_retry_base_s=0.5, inbox_retry_max_s=1.0)
@@ -98,8 +98,10 @@ def test_shelter_in_a_province_found_by_text(chat: Line, user: str, message: str
                                              language: str) -> None:
     messages = chat.say(user, message)
     bubbles = carousel(messages)
+    label = catalogue_text("bot", "sample_label", language)
+    names = [bubble_texts(bubble)[0] for bubble in bubbles]  # the sourced centre, then the sample
+    assert [label in name for name in names] == [False, True]  # sample entries say so
     first = bubble_texts(bubbles[0])
-    assert content_text("sample_label", language) in first[0]  # sample entries say so
     assert any("Chiang Mai" in t for t in first)
     assert any(u.startswith("https://www.google.com/maps") for u in uris(bubbles))
     person = messages[-1]["quickReply"]["items"]
@@ -111,7 +113,7 @@ def test_nearest_services_from_a_shared_location(chat: Line) -> None:
     mae_sot = {"type": "location", "title": "me", "address": "Mae Sot",
                "latitude": 16.713, "longitude": 98.575}
     asked = chat.turn(chat.line.message_event(user, mae_sot), user)
-    assert asked[-1]["text"] == content_text("ask_service_type", "th")
+    assert asked[-1]["text"] == catalogue_text("bot", "ask_service_type", "th")
     messages = chat.tap(user, '/inform{"service_type":"shelter"}')
     bubbles = carousel(messages)
     distances = [float(m.group(1)) for b in bubbles for t in bubble_texts(b)
@@ -123,11 +125,11 @@ def test_nearest_services_from_a_shared_location(chat: Line) -> None:
 def test_emergency_in_the_middle_of_finding_a_service(chat: Line) -> None:
     user = "Uemergency"
     asked = chat.say(user, "I need a shelter")
-    assert asked[-1]["text"] == content_text("ask_place", "en")
+    assert asked[-1]["text"] == catalogue_text("bot", "ask_place", "en")
     messages = chat.say(user, "help, they are beating me")
     calls = uris(carousel(messages))
     assert "tel:191" in calls and "tel:1300" in calls
-    assert messages[-1]["text"] == content_text("ask_safe_now", "en")
+    assert messages[-1]["text"] == catalogue_text("bot", "ask_safe_now", "en")
     cases = chat.cases(user)
     assert [(c.priority, c.source) for c in cases] == [("urgent", "emergency")]
 
@@ -138,7 +140,7 @@ def test_emergency_case_carries_the_shared_location(chat: Line) -> None:
                                              "address": "Samut Sakhon pier",
                                              "latitude": 13.547, "longitude": 100.274}), user)
     messages = chat.say(user, "ช่วยด้วย นายจ้างขังไว้")
-    assert messages[0]["text"] == content_text("emergency", "th")
+    assert messages[0]["text"] == catalogue_text("bot", "emergency", "th")
     [case] = chat.cases(user)
     assert (case.priority, case.latitude, case.longitude) == ("urgent", 13.547, 100.274)
 
@@ -146,12 +148,12 @@ def test_emergency_case_carries_the_shared_location(chat: Line) -> None:
 def test_a_report_becomes_a_case_with_the_answers(chat: Line) -> None:
     user = "Ureport"
     first = chat.say(user, "my boss took my passport and does not pay me")
-    assert first[-1]["text"] == content_text("q_documents_taken", "en")
+    assert first[-1]["text"] == catalogue_text("bot", "q_documents_taken", "en")
     for payload in ("/affirm", "/affirm", "/affirm", "/dont_know", "/deny", "/deny"):
         last = chat.tap(user, payload)
-    assert last[-1]["text"] == content_text("report_offer", "en")
+    assert last[-1]["text"] == catalogue_text("bot", "report_offer", "en")
     done = chat.tap(user, "/affirm")
-    assert done[-1]["text"] == content_text("report_case_created", "en")
+    assert done[-1]["text"] == catalogue_text("bot", "report_case_created", "en")
     [case] = chat.cases(user)
     assert (case.source, case.priority, case.language) == ("self-report", "high", "en")
     assert json.loads(case.screening)["report"] == {
@@ -168,9 +170,9 @@ def test_delete_my_data_really_deletes(chat: Line) -> None:
     with tracker_db.connect() as conn:
         assert conn.execute(count_sql, {"s": conversation}).scalar_one() > 0
     asked = chat.say(user, "please delete my data")
-    assert asked[-1]["text"] == content_text("delete_confirm", "en")
+    assert asked[-1]["text"] == catalogue_text("bot", "delete_confirm", "en")
     done = chat.tap(user, "/affirm")
-    assert done[-1]["text"] == content_text("delete_done", "en")
+    assert done[-1]["text"] == catalogue_text("bot", "delete_done", "en")
 
     def tracker_empty() -> bool:
         with tracker_db.connect() as conn:
@@ -186,7 +188,7 @@ def test_delete_my_data_really_deletes(chat: Line) -> None:
 def test_myanmar_message_gets_a_reply_in_myanmar_and_a_flagged_case(chat: Line) -> None:
     user = "Umyanmar"
     messages = chat.say(user, "ကျွန်တော့်အလုပ်ရှင်က လစာမပေးဘူး")
-    assert messages[0]["text"] == content_text("other_language", "my")
+    assert messages[0]["text"] == catalogue_text("bot", "other_language", "my")
     [case] = chat.cases(user)
     assert case.language == "my"
 
@@ -199,7 +201,7 @@ def test_a_report_showing_danger_goes_to_the_emergency_flow(chat: Line) -> None:
     messages = chat.tap(user, "/deny")  # not free to leave
     calls = uris(carousel(messages))
     assert "tel:191" in calls and "tel:1300" in calls
-    assert messages[-1]["text"] == content_text("ask_safe_now", "en")
+    assert messages[-1]["text"] == catalogue_text("bot", "ask_safe_now", "en")
     [case] = chat.cases(user)
     assert (case.priority, case.source) == ("urgent", "emergency")
     answers = json.loads(case.screening)["report"]
@@ -213,6 +215,6 @@ def test_choosing_khmer_answers_in_khmer_and_flags_the_case(chat: Line) -> None:
     khmer = '/change_language{"language":"km"}'
     assert khmer in shown and "/find_service" in shown and "/emergency" in shown
     messages = chat.tap(user, khmer)
-    assert messages[0]["text"] == content_text("language_set", "km")
+    assert messages[0]["text"] == catalogue_text("bot", "language_set", "km")
     [case] = chat.cases(user)
     assert case.language == "km"

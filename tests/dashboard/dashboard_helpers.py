@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from cases.testing import Gateway
+from testsupport.cases import Gateway
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

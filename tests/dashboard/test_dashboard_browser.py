@@ -12,11 +12,11 @@ from dashboard_helpers import PASSWORD
 
 from cases import service
 from cases.accounts import add_caseworker
-from cases.testing import CHANNELS, Gateway, wait_for
 from gateway import users
 from referral_directory.bundled import load_bundled
-from saphan.db import get_engine
+from saphan.db import in_session, session_scope
 from saphan.settings import get_settings
+from testsupport.cases import CHANNELS, Gateway, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,10 +39,11 @@ def page() -> Iterator[object]:
 
 
 def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page) -> None:  # type: ignore[no-untyped-def]
-    add_caseworker("alice", PASSWORD, "caseworker", "Alice")
-    load_bundled(get_engine())
+    in_session(add_caseworker, "alice", PASSWORD, "caseworker", "Alice")
+    with session_scope() as session:
+        load_bundled(session)
     secret = get_settings().secret_key.get_secret_value()
-    user = users.get_or_create("public", "Ubrowser", secret, language="en")
+    user = in_session(users.get_or_create, "public", "Ubrowser", secret, language="en")
 
     page.goto(f"{gateway.url}/dashboard")  # redirected to the login form
     page.fill("input[name=username]", "alice")
@@ -58,7 +59,7 @@ def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page)
 
     row.locator("button.claim").click()
     page.wait_for_url(f"{gateway.url}/dashboard/cases/{case_id}")
-    assert service.get_case(case_id).assignee_id is not None
+    assert in_session(service.get_case, case_id).assignee_id is not None
 
     page.fill("#reply-form textarea", "Hello, I am a caseworker. Are you safe?")
     page.click("#reply-form button[type=submit]")
@@ -81,8 +82,8 @@ def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page)
     page.click("#close-form button[type=submit]")
     page.wait_for_url(f"{gateway.url}/dashboard")
     assert page.locator(f"#case-{case_id}").count() == 0
-    assert service.get_case(case_id).status == "Closed"
-    wait_for(lambda: gateway.rasa.events_of(user.conversation_id) == ["pause", "resume"])
+    assert in_session(service.get_case, case_id).status == "Closed"
+    assert gateway.rasa.tracker_events == []  # the case row held the hand-off, not Rasa
 
     event = gateway.line.text_event("Ubrowser", "thank you")
     gateway.line.send_webhook(gateway.url, "public", secret_of["public"], [event])

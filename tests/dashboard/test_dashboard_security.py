@@ -13,11 +13,11 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from cases import audit, service
 from cases.accounts import AccountError, add_caseworker, authenticate
 from cases.models import Caseworker
-from cases.testing import Gateway
 from dashboard.auth import LOGIN_PATH, SESSION_COOKIE, limiter
 from gateway.app import create_app
-from saphan.db import session_scope
+from saphan.db import in_session, session_scope
 from saphan.settings import get_settings
+from testsupport.cases import Gateway
 
 PUBLIC = {("GET", LOGIN_PATH), ("POST", LOGIN_PATH)}
 
@@ -29,7 +29,7 @@ def fresh_limiter() -> None:
 
 @pytest.fixture
 def alice(app_env: str) -> Caseworker:
-    return add_caseworker("alice", PASSWORD, "caseworker", "Alice")
+    return in_session(add_caseworker, "alice", PASSWORD, "caseworker", "Alice")
 
 
 def urls(gateway: Gateway, case_id: int) -> list[tuple[str, str]]:
@@ -51,8 +51,8 @@ def test_every_dashboard_route_refuses_requests_without_a_valid_session(
             assert response.status_code in (401, 303), (method, url, response.status_code)
             if response.status_code == 303:
                 assert response.headers["location"] == LOGIN_PATH
-    assert service.transcript(case_id) == []  # nothing was changed
-    assert service.get_case(case_id).assignee_id is None
+    assert in_session(service.transcript, case_id) == []  # nothing was changed
+    assert in_session(service.get_case, case_id).assignee_id is None
 
 
 def test_expired_session_is_refused(gateway: Gateway, alice: Caseworker) -> None:
@@ -76,10 +76,10 @@ def test_posts_without_the_csrf_token_are_refused(gateway: Gateway, alice: Casew
     assert client.post(f"/dashboard/cases/{case_id}/claim").status_code == 403
     assert client.post(f"/dashboard/cases/{case_id}/claim",
                        data={"csrf": token + "x"}).status_code == 403
-    assert service.get_case(case_id).assignee_id is None
+    assert in_session(service.get_case, case_id).assignee_id is None
     assert client.post(f"/dashboard/cases/{case_id}/claim",
                        data={"csrf": token}).status_code == 303
-    assert service.get_case(case_id).assignee_id == alice.id
+    assert in_session(service.get_case, case_id).assignee_id == alice.id
     page = client.get("/dashboard/login")  # the login form needs its own token too
     refused = client.post("/dashboard/login", data={"username": "alice", "password": PASSWORD})
     assert page.status_code == 200 and refused.status_code == 403
@@ -91,11 +91,11 @@ def test_caseworker_actions_are_in_the_audit_log(gateway: Gateway, alice: Casewo
     client.get(f"/dashboard/cases/{case_id}")
     client.post(f"/dashboard/cases/{case_id}/claim", data={"csrf": token})
     client.post(f"/dashboard/cases/{case_id}/notes", data={"csrf": token, "body": "called"})
-    log = [(e.username, e.action, e.case_id) for e in audit.entries()]
+    log = [(e.username, e.action, e.case_id) for e in in_session(audit.entries)]
     assert ("alice", "login", None) in log
     assert [(u, a) for u, a, c in log if c == case_id] == [
         ("alice", "view"), ("alice", "claim"), ("alice", "note")]
-    assert all("called" not in (e.detail or "") for e in audit.entries())  # no content
+    assert all("called" not in (e.detail or "") for e in in_session(audit.entries))  # no content
 
 
 def test_login_is_rate_limited_and_failures_audited(gateway: Gateway, alice: Caseworker) -> None:
@@ -110,35 +110,36 @@ def test_login_is_rate_limited_and_failures_audited(gateway: Gateway, alice: Cas
     blocked = client.post("/dashboard/login", data={"username": "alice", "password": PASSWORD,
                                                     "csrf": token})
     assert blocked.status_code == 429 and SESSION_COOKIE not in blocked.cookies
-    assert [e.action for e in audit.entries()].count("login_failed") == limit
+    assert [e.action for e in in_session(audit.entries)].count("login_failed") == limit
 
 
 def test_passwords_are_stored_as_argon2_hashes(app_env: str) -> None:
-    add_caseworker("admin1", PASSWORD, "admin")
+    in_session(add_caseworker, "admin1", PASSWORD, "admin")
     with session_scope() as session:
         stored = session.query(Caseworker).one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    assert authenticate("ADMIN1", PASSWORD) is not None
-    assert authenticate("admin1", PASSWORD + "x") is None
-    assert authenticate("nobody", PASSWORD) is None
+    assert in_session(authenticate, "ADMIN1", PASSWORD) is not None
+    assert in_session(authenticate, "admin1", PASSWORD + "x") is None
+    assert in_session(authenticate, "nobody", PASSWORD) is None
     for bad in [("admin1", PASSWORD, "admin"), ("x y", PASSWORD, "admin"),
                 ("short", "123", "admin"), ("boss", PASSWORD, "root")]:
         with pytest.raises(AccountError):
-            add_caseworker(*bad)
+            in_session(add_caseworker, *bad)
 
 
 def test_only_an_admin_or_the_assignee_can_reassign(gateway: Gateway, alice: Caseworker) -> None:
-    bob = add_caseworker("bob", PASSWORD, "caseworker")
-    add_caseworker("boss", PASSWORD, "admin")
+    bob = in_session(add_caseworker, "bob", PASSWORD, "caseworker")
+    in_session(add_caseworker, "boss", PASSWORD, "admin")
     case_id = gateway.create_case().json()["id"]
-    service.claim(case_id, alice.id)
+    in_session(service.claim, case_id, alice.id)
     bob_client, bob_token = login(gateway, "bob")
     taken = bob_client.post(f"/dashboard/cases/{case_id}/assign",
                             data={"csrf": bob_token, "caseworker_id": str(bob.id)})
-    assert taken.status_code == 403 and service.get_case(case_id).assignee_id == alice.id
+    assert taken.status_code == 403
+    assert in_session(service.get_case, case_id).assignee_id == alice.id
     boss_client, boss_token = login(gateway, "boss")
     moved = boss_client.post(f"/dashboard/cases/{case_id}/assign",
                              data={"csrf": boss_token, "caseworker_id": str(bob.id)})
-    assert moved.status_code == 303 and service.get_case(case_id).assignee_id == bob.id
+    assert moved.status_code == 303 and in_session(service.get_case, case_id).assignee_id == bob.id
     assert ("boss", "assign", case_id) in [(e.username, e.action, e.case_id)
-                                           for e in audit.entries()]
+                                           for e in in_session(audit.entries)]

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from referral_directory import api
 from referral_directory.bundled import load_bundled
 from referral_directory.vocab import SAMPLE_NOTICE
-from saphan.db import get_engine, reset_caches
+from saphan.db import reset_caches, session_scope
 
 TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,7 +34,8 @@ NEW = {
 def client(app_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("SAPHAN_ADMIN_API_TOKEN", TOKEN)
     reset_caches()
-    load_bundled(get_engine())
+    with session_scope() as session:
+        load_bundled(session)
     app = FastAPI()
     app.include_router(api.router)
     with TestClient(app) as c:
@@ -43,8 +44,9 @@ def client(app_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient
 
 def test_search_by_type_and_province(client: TestClient) -> None:
     body = client.get("/api/services", params={"type": "shelter", "province": "ตาก"}).json()
-    assert (body["scope"], body["widened"], body["count"]) == ("local", False, 1)
-    item = body["items"][0]
+    assert (body["scope"], body["widened"], body["count"]) == ("local", False, 2)
+    real, item = body["items"]  # the sourced Mae Sot centre, then the sample
+    assert (real["province"], real["sample"], real["notice"]) == ("Tak", False, None)
     assert item["province"] == "Tak" and item["sample"] is True
     assert item["notice"] == SAMPLE_NOTICE  # samples say so
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from saphan.cli import app
+from cli.main import app
 
 from .test_store import GOOD
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from saphan.models import load_all
+from cli.models import load_all
 
 DIRECTORY_TABLES = {"directory_organisations", "directory_services"}
 

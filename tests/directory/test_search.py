@@ -23,7 +23,8 @@ SUNDAY_10 = datetime(2026, 11, 29, 10, 0)
 
 @pytest.fixture
 def bundled(engine: Engine) -> Iterator[Session]:
-    load_bundled(engine)
+    with Session(engine) as session, session.begin():
+        load_bundled(session)
     with Session(engine) as session:
         yield session
 
@@ -35,15 +36,18 @@ def ids(result) -> list[str]:  # type: ignore[no-untyped-def]
 def test_province_filter_is_local(bundled: Session) -> None:
     result = search_services(bundled, ServiceQuery(service_type="shelter", province="Tak"))
     assert (result.scope, result.widened) == ("local", False)
-    assert ids(result) == ["sample-tak-shelter"]
-    assert all(h.service.sample for h in result.hits)
+    assert ids(result) == ["police-screening-centre-mae-sot", "sample-tak-shelter"]
+    assert [h.service.sample for h in result.hits] == [False, True]  # real entries first
 
 
 def test_widens_to_neighbours_then_national(bundled: Session) -> None:
     # Mae Hong Son has no bundled shelter; its neighbours Chiang Mai and Tak do.
     near = search_services(bundled, ServiceQuery(service_type="shelter", province="Mae Hong Son"))
     assert (near.scope, near.widened) == ("neighbours", True)
-    assert set(ids(near)) == {"sample-chiang-mai-shelter", "sample-tak-shelter"}
+    assert set(ids(near)) == {
+        "sample-chiang-mai-shelter", "sample-tak-shelter",
+        "police-screening-centre-chiang-mai", "police-screening-centre-mae-sot",
+    }  # fmt: skip
     assert near.provinces_searched == ["Mae Hong Son", "Chiang Mai", "Tak"]
     # Nan and its neighbours have no hotline entries; national hotlines answer.
     national = search_services(bundled, ServiceQuery(service_type="hotline", province="Nan"))
@@ -53,7 +57,8 @@ def test_widens_to_neighbours_then_national(bundled: Session) -> None:
 
 
 def test_nothing_anywhere_says_none(bundled: Session) -> None:
-    result = search_services(bundled, ServiceQuery(service_type="shelter", province="Nan"))
+    # No interpreter in Nan, its neighbours or nationally (shelters now have national entries).
+    result = search_services(bundled, ServiceQuery(service_type="interpreter", province="Nan"))
     assert (result.scope, result.widened, result.hits) == ("none", True, [])
 
 
@@ -87,12 +92,12 @@ def test_nearest_first_with_distances(bundled: Session) -> None:
 
 
 def test_far_point_falls_back_to_national(bundled: Session) -> None:
-    # Nan town: no bundled legal aid within 150 km, and no national legal aid either.
+    # Nan town: no bundled labour office within 150 km; the national entries answer.
     result = search_services(
         bundled, ServiceQuery(service_type="labour_complaint", latitude=18.78, longitude=100.78)
     )
     assert (result.scope, result.widened) == ("national", True)
-    assert ids(result) == ["hotline-1546"]
+    assert ids(result) == ["hotline-1546", "issara-institute", "labour-protection-offices"]
 
 
 def test_nearest_matches_brute_force_and_is_deterministic(engine: Engine) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
+from cli.models import load_all
 from saphan.db import NUL_REPLACEMENT, make_engine
 from saphan.migrate import current_heads, upgrade
-from saphan.models import load_all
 
 
 def test_migrations_reach_head_and_create_every_model_table(database_url: str) -> None:
@@ -64,4 +64,37 @@ def test_a_nul_in_text_is_stored_as_replacement_character(database_url: str) -> 
             assert found == 1
             conn.execute(text("DROP TABLE nul_probe"))
     finally:
+        engine.dispose()
+
+
+def test_utc_datetime_column_stores_one_instant_and_returns_aware_utc(database_url: str) -> None:
+    """Aware times in any zone and naive times (taken as UTC) come back as aware UTC, and
+    compare correctly in queries, on SQLite and PostgreSQL."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import Column, Integer, MetaData, Table, select
+
+    from saphan.db import UTCDateTime, as_utc, utcnow
+
+    bangkok = timezone(timedelta(hours=7))
+    probe = Table("utc_probe", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("at", UTCDateTime))
+    engine = make_engine(database_url)
+    try:
+        probe.create(engine)
+        with engine.begin() as conn:
+            conn.execute(probe.insert(), [
+                {"id": 1, "at": datetime(2026, 1, 1, 12, 0, tzinfo=bangkok)},
+                {"id": 2, "at": datetime(2026, 1, 1, 5, 30)},  # naive: UTC
+                {"id": 3, "at": None},
+            ])
+            rows = dict(conn.execute(select(probe.c.id, probe.c.at)).all())
+            later = conn.execute(select(probe.c.id).where(
+                probe.c.at > datetime(2026, 1, 1, 12, 15, tzinfo=bangkok))).scalars().all()
+        assert rows == {1: datetime(2026, 1, 1, 5, 0, tzinfo=UTC),
+                        2: datetime(2026, 1, 1, 5, 30, tzinfo=UTC), 3: None}
+        assert rows[1].tzinfo is UTC and later == [2]
+        assert utcnow().tzinfo is UTC and as_utc(datetime(2026, 1, 1)).tzinfo is UTC
+    finally:
+        probe.drop(engine, checkfirst=True)
         engine.dispose()

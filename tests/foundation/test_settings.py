@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from saphan.paths import ROOT
-from saphan.settings import Settings
+from saphan.settings import (
+    CaseworkerRecipientsError,
+    LineChannelsError,
+    Settings,
+    SettingsError,
+)
 
 
 def documented_variables() -> set[str]:
@@ -38,3 +44,52 @@ def test_secrets_are_not_shown_in_repr() -> None:
     settings = Settings(secret_key="s3cr3t-value", internal_api_token="t0ken-value")  # type: ignore[arg-type]
     assert "s3cr3t-value" not in repr(settings)
     assert "t0ken-value" not in repr(settings)
+
+
+def test_line_channels_and_recipients_are_typed_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAPHAN_LINE_CHANNELS", '[{"name": "public", "audience": "public", '
+                       '"secret": "s3cret", "access_token": "t0ken"}]')
+    monkeypatch.setenv("SAPHAN_CASEWORKER_LINE_RECIPIENTS",
+                       '[{"channel": "public", "user_id": "U1", "wide_only": true}]')
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    (channel,) = settings.line_channels
+    assert (channel.name, channel.audience) == ("public", "public")
+    assert channel.secret.get_secret_value() == "s3cret" and "s3cret" not in repr(settings)
+    assert settings.caseworker_line_recipients[0].wide_only is True
+    for empty in ("", "  ", "[]"):
+        monkeypatch.setenv("SAPHAN_LINE_CHANNELS", empty)
+        assert Settings(_env_file=None).line_channels == []  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("variable, value, error, where", [
+    ("SAPHAN_LINE_CHANNELS", "not json", LineChannelsError, "not JSON"),
+    ("SAPHAN_LINE_CHANNELS", '{"name": "public"}', LineChannelsError, "valid list"),
+    ("SAPHAN_LINE_CHANNELS", '[{"name": "x", "audience": "boss", "secret": "s3cret-value", '
+     '"access_token": "t"}]', LineChannelsError, "SAPHAN_LINE_CHANNELS[0].audience"),
+    ("SAPHAN_LINE_CHANNELS", '[{"name": "a", "audience": "public", "secret": "s", '
+     '"access_token": "t"}, {"name": "a", "audience": "officer", "secret": "s", '
+     '"access_token": "t"}]', LineChannelsError, "duplicate channel names"),
+    ("SAPHAN_CASEWORKER_LINE_RECIPIENTS", '[{"channel": "officer"}]',
+     CaseworkerRecipientsError, "SAPHAN_CASEWORKER_LINE_RECIPIENTS[0].user_id"),
+    ("SAPHAN_GATEWAY_PORT", "eighty", SettingsError, "SAPHAN_GATEWAY_PORT"),
+])
+def test_bad_values_raise_a_clear_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, error: type[Exception],
+    where: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(error) as raised:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    message = str(raised.value)
+    assert variable in message and where in message
+    assert "s3cret-value" not in message  # values (secrets, LINE ids) are never shown
+
+
+def test_child_processes_get_the_lists_back_as_json() -> None:
+    from saphan.processes import settings_env
+
+    channels = ('[{"name": "public", "audience": "public", "secret": "s3cret", '
+                '"access_token": "t0ken"}]')
+    env = settings_env(Settings(line_channels=channels))  # type: ignore[arg-type]
+    assert json.loads(env["SAPHAN_LINE_CHANNELS"])[0]["secret"] == "s3cret"
+    assert json.loads(env["SAPHAN_CASEWORKER_LINE_RECIPIENTS"]) == []

@@ -10,7 +10,7 @@ import pytest
 
 from saphan.processes import ProcessSpec
 from saphan.supervisor import ChildExited, Supervisor
-from saphan.testing.stack import free_port
+from testsupport.stack import free_port
 
 
 def http_child(name: str, port: int, exit_after: float | None = None) -> ProcessSpec:

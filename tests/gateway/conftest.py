@@ -9,8 +9,8 @@ import pytest
 from gateway_helpers import CHANNELS
 
 from saphan.db import reset_caches
-from saphan.testing.fake_line import FakeLine
-from saphan.testing.stack import free_port
+from testsupport.fake_line import FakeLine
+from testsupport.stack import free_port
 
 
 @pytest.fixture

@@ -10,14 +10,10 @@ from pathlib import Path
 from saphan.processes import gateway_spec
 from saphan.settings import Settings
 from saphan.supervisor import Supervisor
+from testsupport.channels import CHANNELS, SECRETS
 
-CHANNELS = [
-    {"name": "public", "audience": "public", "secret": "public-secret-123",
-     "access_token": "public-token"},
-    {"name": "officer", "audience": "officer", "secret": "officer-secret-456",
-     "access_token": "officer-token"},
-]
-SECRET = {c["name"]: c["secret"] for c in CHANNELS}
+__all__ = ["CHANNELS", "SECRET", "gateway_process"]
+SECRET = SECRETS
 
 
 @contextmanager

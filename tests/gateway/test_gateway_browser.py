@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from gateway_helpers import CHANNELS, gateway_process
+from gateway_helpers import gateway_process
 
-from gateway.line_messages import rasa_to_line
-from saphan.testing.databases import migrated_database
-from saphan.testing.stack import Stack, free_port
+from saphan.line_messages import rasa_to_line
+from testsupport.channels import channel_settings
+from testsupport.databases import migrated_database
+from testsupport.stack import Stack, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -38,7 +38,7 @@ def test_simulator_chat_in_chromium(rasa_stack: Stack, tmp_path: Path):
     with migrated_database("sqlite", tmp_path) as db_url:
         settings = rasa_stack.settings.model_copy(update={
             "database_url": db_url, "gateway_port": free_port(),
-            "line_channels": json.dumps(CHANNELS)})
+            "line_channels": channel_settings()})
         with gateway_process(settings, tmp_path / "gateway.log"), sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()

@@ -3,7 +3,6 @@ talking to real Rasa + action server (through a TCP proxy the tests can cut)."""
 
 from __future__ import annotations
 
-import json
 import signal
 import sqlite3
 import uuid
@@ -13,17 +12,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gateway_helpers import CHANNELS, SECRET, gateway_process
+from gateway_helpers import SECRET, gateway_process
 from gateway_tcp_proxy import DOWN, FORWARD, HOLD, TcpProxy
 from sqlalchemy import select
 
-from gateway.line_messages import rasa_to_line
 from gateway.models import InboxEvent, LineUser
 from saphan.db import make_engine
+from saphan.line_messages import rasa_to_line
 from saphan.settings import Settings
-from saphan.testing.databases import migrated_database
-from saphan.testing.fake_line import FakeLine
-from saphan.testing.stack import Stack, free_port
+from testsupport.channels import channel_settings
+from testsupport.databases import migrated_database
+from testsupport.fake_line import FakeLine
+from testsupport.stack import Stack, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def live(rasa_stack: Stack, tmp_path: Path) -> Iterator[Live]:
     with FakeLine() as line, migrated_database("sqlite", tmp_path) as db_url:
         settings = rasa_stack.settings.model_copy(update={
             "database_url": db_url, "gateway_port": free_port(), "rasa_url": proxy.url,
-            "line_api_base_url": line.url, "line_channels": json.dumps(CHANNELS),
+            "line_api_base_url": line.url, "line_channels": channel_settings(),
             "rasa_timeout_s": 60.0, "inbox_retry_base_s": 0.5, "inbox_retry_max_s": 1.0,
         })
         try:

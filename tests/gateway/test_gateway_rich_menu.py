@@ -8,10 +8,10 @@ import pytest
 from gateway_helpers import CHANNELS
 from typer.testing import CliRunner
 
+from cli.main import app
 from gateway.rich_menu import HEIGHT, WIDTH, grid_png
-from saphan.cli import app
 from saphan.db import reset_caches
-from saphan.testing.fake_line import FakeLine
+from testsupport.fake_line import FakeLine
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from gateway.app import create_app
 from gateway.models import InboxEvent, OutboxMessage
 from gateway.signature import sign
 from saphan.db import reset_caches, session_scope
-from saphan.testing.fake_line import FakeLine
+from testsupport.fake_line import FakeLine
 
 pytestmark = pytest.mark.usefixtures("gateway_env")
 PUSH = "/v2/bot/message/push"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from saphan.db import reset_caches
-from saphan.testing.fake_line import FakeLine
+from testsupport.fake_line import FakeLine
 
 pytestmark = pytest.mark.usefixtures("gateway_env")
 USER = "sim-0123456789abcdef"

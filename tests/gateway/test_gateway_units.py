@@ -6,18 +6,18 @@ import json
 
 import pytest
 
+from content.catalogue import catalogue, full_languages, text
 from gateway.channels import ChannelConfigError, load_channels
-from gateway.line_messages import (
+from gateway.rasa_bridge import conversation_id
+from gateway.signature import is_valid, sign
+from saphan.language import guess_language
+from saphan.line_messages import (
     MAX_QUICK_REPLIES,
     MAX_TEXT,
     batches,
     rasa_to_line,
     service_cards,
 )
-from gateway.processor import guess_language
-from gateway.rasa_bridge import conversation_id
-from gateway.signature import is_valid, sign
-from gateway.texts import emergency_numbers, text
 from saphan.settings import Settings
 
 
@@ -95,15 +95,16 @@ def test_batches_of_at_most_five():
 
 
 def test_fallback_texts_have_emergency_numbers_in_both_languages():
-    assert emergency_numbers() == ["191", "1300"]
+    facts = catalogue().facts
+    assert [facts["hotline_police"], facts["hotline_social"]] == ["191", "1300"]
     for language in ("th", "en", "xx"):
-        assert all(n in text("fallback", language) for n in ("191", "1300"))
-    assert text("fallback", "th") != text("fallback", "en")
-    assert text("fallback", "xx") == text("fallback", "th")
+        assert all(n in text("gateway", "fallback", language) for n in ("191", "1300"))
+    assert text("gateway", "fallback", "th") != text("gateway", "fallback", "en")
+    assert text("gateway", "fallback", "xx") == text("gateway", "fallback", "th")
 
 
 @pytest.mark.parametrize(("message", "current", "expected"), [
     ("สวัสดี", "en", "th"), ("hello there", "th", "en"), ("123", "en", "en"), ("ok", "th", "th"),
 ])
 def test_guess_language(message, current, expected):
-    assert guess_language(message, current) == expected
+    assert guess_language(message, current, full_languages("gateway")) == expected

@@ -16,11 +16,12 @@ from gateway.app import create_app
 from gateway.models import InboxEvent, LineUser, OutboxMessage
 from gateway.signature import sign
 from saphan.db import reset_caches, session_scope
-from saphan.testing.fake_line import FakeLine
-from saphan.testing.stack import free_port
+from testsupport.channels import SECRETS
+from testsupport.fake_line import FakeLine
+from testsupport.stack import free_port
 
 pytestmark = pytest.mark.usefixtures("gateway_env")
-SECRET = "public-secret-123"
+SECRET = SECRETS["public"]
 
 
 def count(model: type) -> int:

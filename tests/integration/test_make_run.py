@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from saphan.paths import ROOT
-from saphan.testing.stack import free_port
+from testsupport.stack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def test_saphan_run_starts_everything_and_stops_on_ctrl_c(
     log_path = tmp_path / "run.log"
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "saphan.cli", "run"], cwd=ROOT, env=env,
+            [sys.executable, "-m", "cli.main", "run"], cwd=ROOT, env=env,
             stdout=log, stderr=subprocess.STDOUT,
         )
     try:

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from saphan.testing.stack import Stack
+from testsupport.stack import Stack
 
 pytestmark = pytest.mark.integration
 

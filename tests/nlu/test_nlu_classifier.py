@@ -4,7 +4,7 @@ load with the same predictions."""
 
 from __future__ import annotations
 
-from saphan.testing.rasa_python import run_in_rasa_python
+from testsupport.rasa_python import run_in_rasa_python
 
 CHECK = """
 import tempfile

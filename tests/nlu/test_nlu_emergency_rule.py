@@ -3,7 +3,7 @@ probability reaches `min_emergency_confidence`; keywords still win at confidence
 
 from __future__ import annotations
 
-from saphan.testing.rasa_python import run_in_rasa_python
+from testsupport.rasa_python import run_in_rasa_python
 
 CHECK = """
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from saphan.testing.rasa_python import run_in_rasa_python
+from testsupport.rasa_python import run_in_rasa_python
 
 CHECK = """
 import tempfile

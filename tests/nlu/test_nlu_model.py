@@ -14,7 +14,7 @@ import pytest
 
 from saphan.paths import BOT_DIR, NLU_DATA_DIR, ROOT
 from saphan.rasa_model import rasa_env, rasa_executable
-from saphan.testing.stack import Stack
+from testsupport.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from log_capture import LogLines
 
-from cases.testing import Gateway, running_gateway
+from testsupport.cases import Gateway, running_gateway
 
 
 @pytest.fixture

@@ -17,20 +17,21 @@ from sqlalchemy.engine import make_url
 
 from gateway import inbox
 from gateway.channels import load_channels
+from gateway.delivery import Delivery
 from gateway.line_sender import LineSender
 from gateway.models import DONE, PROCESSING, InboxEvent, OutboxMessage
 from gateway.processor import EventProcessor
 from gateway.rasa_bridge import RasaBridge
+from gateway.transactions import in_session
 from gateway.workers import InboxWorkers
 from reliability.tcp_cut import TcpCut
 from saphan.db import make_engine, reset_caches
 from saphan.settings import get_settings
-from saphan.testing.databases import migrated_database
-from saphan.testing.fake_line import FakeLine
+from testsupport.channels import PUBLIC as CHANNEL
+from testsupport.databases import migrated_database
+from testsupport.fake_line import FakeLine
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
-CHANNEL = {"name": "public", "audience": "public", "secret": "db-outage-secret",
-           "access_token": "db-outage-token"}
 USER = "Udbout0001"
 pytestmark = pytest.mark.postgres
 
@@ -63,6 +64,14 @@ class HeldRasa(RasaBridge):
         self.called.set()
         await self.go.wait()
         return [{"text": f"answer to {message}"}]
+
+
+class NoHandoff:
+    """No conversation is in a hand-off."""
+
+    async def to_case(self, conversation_id: str, text: str,
+                      location: dict[str, Any] | None) -> None:
+        return None
 
 
 class HeldSender(LineSender):
@@ -101,14 +110,14 @@ def test_database_outage_mid_event_finishes_after_recovery_without_duplicates(
         monkeypatch.setenv("SAPHAN_INBOX_RETRY_MAX_S", "0.5")
         get_settings.cache_clear()
         settings = get_settings()
-        inbox.store_events("public", [line.text_event(USER, "hello")])
+        in_session(inbox.store_events, "public", [line.text_event(USER, "hello")])
 
         async def scenario() -> None:
             rasa, sender = HeldRasa(settings), HeldSender(settings)
             held, free = (rasa, sender) if cut_while == "rasa" else (sender, rasa)
             free.go.set()
-            workers = InboxWorkers(EventProcessor(settings, load_channels(settings), rasa,
-                                                  sender))
+            delivery = Delivery(settings, load_channels(settings), sender)
+            workers = InboxWorkers(EventProcessor(settings, rasa, delivery, NoHandoff()))
             await workers.start()
             try:
                 await asyncio.wait_for(held.called.wait(), 10)
@@ -137,7 +146,7 @@ def test_database_outage_mid_event_finishes_after_recovery_without_duplicates(
 def rows_unreachable() -> bool:
     """The gateway's own database URL is cut (sanity check of the fixture)."""
     try:
-        inbox.users_with_due_events()
+        in_session(inbox.users_with_due_events)
     except Exception:
         return True
     return False
@@ -145,13 +154,13 @@ def rows_unreachable() -> bool:
 
 def test_claims_of_vanished_workers_are_released(cut_database: tuple[TcpCut, str]) -> None:
     with FakeLine() as line:
-        inbox.store_events("public", [line.text_event(USER, "one")])
-        job = inbox.claim_next("public", USER, lease_s=0)  # a worker that then vanished
+        in_session(inbox.store_events, "public", [line.text_event(USER, "one")])
+        job = in_session(inbox.claim_next, "public", USER, lease_s=0)  # a worker that vanished
         assert job is not None
-        assert inbox.release_orphans({job.id}) == 0  # still held by a live worker
-        assert inbox.release_orphans(set()) == 1
-        again = inbox.claim_next("public", USER)  # lease_s default: a live claim
+        assert in_session(inbox.release_orphans, {job.id}) == 0  # still held by a live worker
+        assert in_session(inbox.release_orphans, set()) == 1
+        again = in_session(inbox.claim_next, "public", USER)  # lease_s default: a live claim
         assert again is not None and again.id == job.id and again.attempts == 2
-        assert inbox.release_orphans(set()) == 0
+        assert in_session(inbox.release_orphans, set()) == 0
     _, direct = cut_database
     assert rows(direct)[0] == [PROCESSING]

@@ -12,10 +12,10 @@ import pytest
 from hostile_inputs import HOSTILE_TEXTS, MALFORMED_BODIES, body, event, odd_events
 from sqlalchemy import func, select
 
-from cases.testing import CHANNELS, Gateway, wait_for
 from gateway.models import InboxEvent, LineUser
 from gateway.signature import sign
 from saphan.db import session_scope
+from testsupport.cases import CHANNELS, Gateway, wait_for
 
 SECRET = {c["name"]: c["secret"] for c in CHANNELS}
 

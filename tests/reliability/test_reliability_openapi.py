@@ -6,7 +6,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from cases.testing import TOKEN, Gateway
+from testsupport.cases import TOKEN, Gateway
 
 MAX_EXAMPLES = 15
 ADMIN_TOKEN = "admin-token-0123456789"  # set by the `gateway` fixture

@@ -3,7 +3,7 @@ rejects exactly what the original does, on Rasa's own action-response schema (Ra
 
 from __future__ import annotations
 
-from saphan.testing.rasa_python import run_in_rasa_python
+from testsupport.rasa_python import run_in_rasa_python
 
 CHECK = """
 import jsonschema

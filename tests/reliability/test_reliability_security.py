@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from cases.accounts import add_caseworker
 from cases.models import Case, CaseEvent
-from cases.testing import CHANNELS, TOKEN, Gateway, wait_for
 from gateway.app import create_app
 from gateway.models import InboxEvent
 from gateway.signature import sign
 from referral_directory.models import Service
 from saphan.db import session_scope
 from saphan.settings import get_settings
+from testsupport.cases import CHANNELS, TOKEN, Gateway, wait_for
 
 SECRET = {c["name"]: c["secret"] for c in CHANNELS}
 PASSWORD = "correct horse battery staple"
@@ -35,7 +35,7 @@ PUBLIC = {
     ("POST", "/simulator/api/{audience}/events"), ("GET", "/simulator/api/{audience}/messages"),
 }
 PATH_VALUES = {"case_id": "1", "service_id": "1", "channel_name": "public",
-               "audience": "public"}
+               "audience": "public", "conversation_id": "c-1"}
 
 
 def app_routes() -> list[tuple[str, str]]:
@@ -122,8 +122,9 @@ def login(gateway: Gateway, username: str) -> tuple[httpx.Client, str]:
 
 
 def test_every_dashboard_post_needs_its_own_sessions_csrf_token(gateway: Gateway) -> None:
-    alice_id = add_caseworker("alice", PASSWORD, "admin", "Alice").id
-    add_caseworker("bob", PASSWORD, "caseworker", "Bob")
+    with session_scope() as session:
+        alice_id = add_caseworker(session, "alice", PASSWORD, "admin", "Alice").id
+        add_caseworker(session, "bob", PASSWORD, "caseworker", "Bob")
     case_id = gateway.create_case().json()["id"]
     alice, _ = login(gateway, "alice")
     _, bobs_token = login(gateway, "bob")

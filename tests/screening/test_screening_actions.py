@@ -16,9 +16,10 @@ from actions.screening_actions import (
     ValidateScreeningForm,
     current_session,
 )
-from screening.bot_texts import default_bot_texts
-from screening.enrollment import issue_code, redeem_code
+from content.catalogue import text as catalogue_text
+from screening import enrollment
 from screening.session import SessionState
+from testsupport.databases import scoped
 
 OFFICER = {"audience": "officer", "channel": "officer", "language": "en"}
 PUBLIC = {"audience": "public", "channel": "public", "language": "en"}
@@ -66,7 +67,7 @@ def _version() -> str:
 
 
 def text_of(key: str, **values: object) -> str:
-    return default_bot_texts().get(key, "en", **values)
+    return catalogue_text("screening", key, "en", **values)
 
 
 def test_answers_move_on_and_bad_answers_are_explained() -> None:
@@ -123,8 +124,8 @@ def test_public_channel_is_refused_and_unenrolled_officers_are_asked_for_a_code(
 
 
 def test_enrolled_officer_starts_and_a_revoked_one_cannot_finish(app_env: str) -> None:
-    code, _ = issue_code("Police", "investigator", timedelta(days=1))
-    redeem_code("conv-officer", code)
+    code, _ = scoped(enrollment.issue_code)("Police", "investigator", timedelta(days=1))
+    scoped(enrollment.redeem_code)("conv-officer", code)
     events, said = _run(ActionScreeningStart(), tracker("/start_screening"))
     assert said == [text_of("started", version=_version())]
     assert followups(events) == ["screening_form"]
@@ -137,7 +138,8 @@ def test_enrolled_officer_starts_and_a_revoked_one_cannot_finish(app_env: str) -
     _, said = _run(ActionScreeningStart(), tracker("/start_screening", {STATE: '{"bad": 1}'}))
     assert said[0].startswith(text_of("cannot_resume", reason="")[:20]) and len(said) == 2
 
-    from screening.enrollment import list_officers, revoke_officer
+    list_officers = scoped(enrollment.list_officers)
+    revoke_officer = scoped(enrollment.revoke_officer)
 
     done = finished_state()
     events, said = _run(ActionScreeningFinish(), tracker("x", {STATE: done}))
@@ -153,11 +155,11 @@ def test_refer_when_the_case_api_is_down_keeps_the_record_unreferred(
 ) -> None:
     from actions.screening_actions import RECORD, ActionScreeningRefer
     from saphan.db import reset_caches
-    from saphan.testing.stack import free_port
+    from screening import store
     from screening.adaptive import AdaptivePlanner
     from screening.loader import default_screening
     from screening.session import ScreeningSession
-    from screening.store import load_record, save_record
+    from testsupport.stack import free_port
 
     monkeypatch.setenv("SAPHAN_GATEWAY_PORT", str(free_port()))  # nothing listens there
     reset_caches()
@@ -166,10 +168,10 @@ def test_refer_when_the_case_api_is_down_keeps_the_record_unreferred(
     while (prompt := session.prompt()) is not None:
         session.answer(prompt.options[0][0] if prompt.options else "Tak")
     record = session.record("1", "Police")
-    save_record(record, None)
+    scoped(store.save_record)(record, None)
 
     events, said = _run(ActionScreeningRefer(), tracker("/affirm", {RECORD: record.id}))
     assert said == [text_of("refer_failed")] and events == []
-    assert load_record(record.id).case_id is None
+    assert scoped(store.load_record)(record.id).case_id is None
     _, said = _run(ActionScreeningRefer(), tracker("/affirm"))
     assert said == [text_of("nothing_to_refer")]

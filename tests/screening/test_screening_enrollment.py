@@ -8,20 +8,18 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from saphan.cli import app
+from cli.main import app
 from saphan.db import session_scope
-from screening.enrollment import (
-    EnrollmentError,
-    active_officer,
-    hash_code,
-    issue_code,
-    looks_like_code,
-    parse_duration,
-    redeem_code,
-)
+from screening import enrollment
+from screening.enrollment import EnrollmentError, hash_code, looks_like_code, parse_duration
 from screening.models import EnrollmentCode
+from testsupport.databases import scoped
 
 runner = CliRunner()
+active_officer = scoped(enrollment.active_officer)
+issue_code = scoped(enrollment.issue_code)
+redeem_code = scoped(enrollment.redeem_code)
+list_officers = scoped(enrollment.list_officers)
 
 
 def _issue(*args: str) -> str:
@@ -100,8 +98,6 @@ def test_parse_duration() -> None:
 def test_two_chats_racing_for_one_code_enrol_only_one(app_env: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from screening.enrollment import list_officers
-
     code, _ = issue_code("Police", "investigator", timedelta(days=1))
 
     def attempt(user: str) -> bool:
@@ -115,3 +111,12 @@ def test_two_chats_racing_for_one_code_enrol_only_one(app_env: str) -> None:
         results = list(pool.map(attempt, [f"U-race-{n}" for n in range(4)]))
     assert results.count(True) == 1
     assert len(list_officers()) == 1
+
+
+def test_delete_my_data_keeps_the_enrollment_and_says_so(app_env: str) -> None:
+    code, _ = issue_code("Police", "investigator", timedelta(days=1))
+    redeem_code("U-keep", code)
+    erase = scoped(enrollment.erase_conversation)
+    assert erase("U-keep") == {"officer_enrollments_kept": 1}
+    assert erase("U-other") == {"officer_enrollments_kept": 0}
+    assert active_officer("U-keep") is not None

@@ -15,34 +15,29 @@ import pytest
 from sqlalchemy import select
 
 from cases.models import Case
+from content.catalogue import text as catalogue_text
 from gateway.models import LineUser
 from referral_directory.bundled import load_bundled
-from saphan.db import make_engine, reset_caches
+from saphan.db import make_engine, reset_caches, session_scope_for
 from saphan.settings import Settings
-from saphan.testing.databases import migrated_database
-from saphan.testing.fake_line import FakeLine
-from saphan.testing.line_turns import turn
-from saphan.testing.stack import running_stack, stack_settings
-from screening.bot_texts import default_bot_texts
-from screening.enrollment import issue_code
+from screening import enrollment
 from screening.loader import ScreeningData, default_screening
 from screening.models import Officer, ScreeningRow
+from testsupport.channels import CHANNELS, SECRETS
+from testsupport.databases import migrated_database, scoped
+from testsupport.fake_line import FakeLine
+from testsupport.line_turns import turn
+from testsupport.stack import running_stack, stack_settings
 
 pytestmark = pytest.mark.integration
-CHANNELS = [
-    {"name": "officer", "audience": "officer", "secret": "officer-secret-1",
-     "access_token": "officer-token"},
-    {"name": "public", "audience": "public", "secret": "public-secret-12",
-     "access_token": "public-token"},
-]
-SECRETS = {c["name"]: c["secret"] for c in CHANNELS}
+issue_code = scoped(enrollment.issue_code)
 CONTEXT_ADULT = {"under_18": "no", "sector": "fishing", "exploitation_form": "labour"}
 TYPED = {"en": {"nationality": "Myanmar", "province": "Chonburi"},
          "th": {"nationality": "เมียนมา", "province": "ชลบุรี"}}
 
 
 def bot(key: str, lang: str, **values: object) -> str:
-    return default_bot_texts().get(key, lang, **values)
+    return catalogue_text("screening", key, lang, **values)
 
 
 @dataclass
@@ -81,7 +76,8 @@ def chat(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     work = tmp_path_factory.mktemp("screening")
     old = os.environ.get("SAPHAN_DATABASE_URL")
     with FakeLine() as line, migrated_database("sqlite", work) as db_url:
-        load_bundled(make_engine(db_url))
+        with session_scope_for(db_url) as session:
+            load_bundled(session)
         os.environ["SAPHAN_DATABASE_URL"] = db_url  # issue_code() in this process
         reset_caches()
         settings = stack_settings(db_url, work, line_api_base_url=line.url,

@@ -70,3 +70,17 @@ def test_bad_file_and_unknown_result(tmp_path) -> None:
         load_next_steps(path)
     with pytest.raises(KeyError, match="no next steps"):
         next_steps_for("verdict", None)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda step: step["text"].update(en="Call the police on 191."), r"hotline number 191"),
+    (lambda step: step.update(call=["191"]), r"unknown hotline"),
+])
+def test_hotline_numbers_are_named_not_written(tmp_path, change, message) -> None:
+    raw = yaml.safe_load(NEXT_STEPS_FILE.read_text(encoding="utf-8"))
+    assert "{hotline_police}" in raw["steps"][0]["text"]["en"]
+    change(raw["steps"][0])
+    path = tmp_path / "next_steps.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ScreeningDataError, match=rf"(?s)next_steps\.yml.*{message}"):
+        load_next_steps(path)

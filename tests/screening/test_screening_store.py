@@ -10,17 +10,22 @@ from pytest import MonkeyPatch
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from saphan.cli import app
+from cli.main import app
+from cli.models import load_all
 from saphan.db import get_engine, make_engine, reset_caches
-from saphan.models import load_all
 from saphan.settings import Settings
+from screening import store
 from screening.adaptive import AdaptivePlanner
 from screening.htcds import default_mapping
 from screening.loader import ScreeningData
 from screening.notes import NotesKeyError
 from screening.session import ScreeningSession
-from screening.store import all_records, load_record, record_notes, save_record
+from screening.store import record_notes
+from testsupport.databases import scoped
 
+save_record = scoped(store.save_record)
+load_record = scoped(store.load_record)
+all_records = scoped(store.all_records)
 SCREENING_TABLES = {"enrollment_codes", "officers", "screening_records"}
 
 

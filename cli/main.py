@@ -1,0 +1,96 @@
+"""`saphan`: the admin command line (run the stack, migrate, train, manage data).
+
+It sits above the domain packages and adds their command groups; the core `saphan/` imports
+none of them."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import typer
+
+from cases.accounts import caseworker_app
+from gateway.line_cli import app as line_app
+from referral_directory.cli import directory_app
+from saphan.settings import get_settings
+from screening.cli import officer_app
+
+app = typer.Typer(help="Saphan admin commands.", no_args_is_help=True)
+db_app = typer.Typer(help="App database.", no_args_is_help=True)
+model_app = typer.Typer(help="Rasa model.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
+app.add_typer(directory_app, name="directory")
+app.add_typer(caseworker_app, name="caseworker")
+app.add_typer(line_app, name="line")
+app.add_typer(officer_app, name="officer")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the app database to the newest schema and load bundled data."""
+    from cli.bootstrap import prepare_database
+
+    prepare_database(get_settings())
+    typer.echo("database is up to date")
+
+
+@model_app.command("train")
+def model_train() -> None:
+    """Train the Rasa model if its inputs changed; print its path."""
+    from saphan.rasa_model import ModelTrainingError, ensure_model
+
+    try:
+        typer.echo(str(ensure_model()))
+    except ModelTrainingError as exc:
+        typer.echo(f"ERROR: {exc} (see Rasa's output above)", err=True)
+        raise typer.Exit(1) from None
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C so `saphan run` stops its children either way."""
+    raise KeyboardInterrupt
+
+
+@app.command("run")
+def run() -> None:
+    """Prepare (migrate, load data, train if needed) and run Rasa, actions and gateway."""
+    from cli.bootstrap import prepare
+    from saphan.processes import action_server_spec, gateway_spec, rasa_spec
+    from saphan.rasa_model import ModelTrainingError
+    from saphan.supervisor import ChildExited, Supervisor
+    from screening.errors import ScreeningDataError
+
+    settings = get_settings()
+    try:
+        model = prepare(settings)
+    except (ModelTrainingError, ScreeningDataError) as exc:
+        typer.echo(f"[saphan] ERROR: {exc} (see Rasa's output above)", err=True)
+        raise typer.Exit(1) from None
+    specs = [action_server_spec(settings), rasa_spec(settings, model), gateway_spec(settings)]
+    sup = Supervisor(specs)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        sup.start()
+        sup.wait_healthy()
+        base = settings.gateway_url
+        sup.log("all services are healthy. Open:")
+        sup.log(f"  simulator   {base}/simulator")
+        sup.log(f"  dashboard   {base}/dashboard   (add an account: saphan caseworker add)")
+        sup.log(f"  health      {base}/healthz")
+        sup.log(f"  API docs    {base}/docs")
+        sup.log(f"  Rasa        {settings.rasa_url}   actions {settings.action_server_url}")
+        sup.log("Ctrl-C stops everything.")
+        sup.watch()
+    except KeyboardInterrupt:
+        sup.log("stopping ...")
+    except (ChildExited, TimeoutError) as exc:
+        sup.log(f"ERROR: {exc}; stopping the others")
+        sup.stop()
+        sys.exit(1)
+    sup.stop()
+
+
+if __name__ == "__main__":
+    app()

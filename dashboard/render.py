@@ -1,0 +1,26 @@
+"""Rendering dashboard pages: the templates with the interface strings of the language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from content.catalogue import texts
+from dashboard.auth import Login
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+
+
+def render(request: Request, template: str, login: Login | None, language: str,
+           status_code: int = 200, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, template, {
+        "t": texts("dashboard", language), "lang": language, "session": login, **context,
+    }, status_code=status_code)
+
+
+def error_page(request: Request, login: Login, exc: Exception) -> HTMLResponse:
+    return render(request, "error.html", login, login.language, 422, message=str(exc))
