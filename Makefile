@@ -52,5 +52,5 @@ reliability: ## fuzz + security tests, then every fault under load (database fau
 	@PYTHONPATH=. $(PY) -m reliability.suites
 	@PYTHONPATH=. $(PY) -m reliability.faults --down 4 --drain 90 --check
 
-reliability-short: ## CI: 20 s load step + every fault down 2 s; exit 1 on a lost event or a duplicate (< 5 min, nothing written)
-	@PYTHONPATH=. timeout 290 $(PY) -m reliability.faults --load-seconds 20 --users 3 --before 3 --down 2 --drain 60 --check --no-write
+reliability-short: ## CI: 20 s load step + each process killed and restarted by the supervisor, the database cut 2 s; exit 1 on a lost event or a duplicate (< 5 min, nothing written)
+	@PYTHONPATH=. timeout 290 $(PY) -m reliability.faults --load-seconds 20 --users 3 --before 3 --down 2 --drain 60 --supervised --check --no-write

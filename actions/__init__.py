@@ -2,3 +2,7 @@
 
 rasa-sdk imports every module here and registers each concrete `Action` subclass under its
 `name()`; every form question (`action_ask_<slot>`) is one generic action (`form_questions`)."""
+
+from actions.guard import install
+
+install()

@@ -9,10 +9,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import LANGUAGE_CHOICES, MENU, buttons, say, show_menu, user_language
-from actions.escalation import open_case
-from content.catalogue import full_languages, text
-from saphan.language import reply_language
+from actions.conversation import (
+    MENU,
+    buttons,
+    language_buttons,
+    say,
+    show_menu,
+    user_language,
+)
+from content.catalogue import languages, text
+from saphan.language import SET_LANGUAGE_KEY
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -27,33 +33,31 @@ class ActionShowMenu(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
-        choices = [{"title": label, "payload": f'/change_language{{"language":"{code}"}}'}
-                   for label, code in LANGUAGE_CHOICES]
         body = f"{text('bot', 'menu_prompt', language)}\n{text('bot', 'choose_language', language)}"
-        dispatcher.utter_message(text=body, buttons=[*buttons(language, *MENU), *choices])
+        dispatcher.utter_message(text=body, buttons=[*buttons(language, *MENU),
+                                                     *language_buttons()])
         return []
 
 
 class ActionSetLanguage(Action):
-    """Remember the chosen language (entity `language`) and confirm in it; Myanmar, Khmer and
-    Lao also open a case for a caseworker with an interpreter (the bot has only short texts)."""
+    """Switch to the chosen language (entity `language`: a button or words such as "ภาษาพม่า",
+    "English please"), confirm in it and tell the gateway (`SET_LANGUAGE_KEY`), which keeps it
+    for the person; without a language named, offer the five, each in its own script."""
 
     def name(self) -> str:
         return "action_set_language"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
         chosen = next(tracker.get_latest_entity_values("language"), None)
-        language = reply_language(chosen, user_language(tracker))
-        if language not in full_languages("bot"):
-            case = await open_case(tracker, priority="high", source="request", language=language,
-                                   summary=f"Chose language '{language}': needs an interpreter")
-            say(dispatcher, "language_set" if case else "case_failed", language)
-            say(dispatcher, "emergency", language)
-        else:
-            say(dispatcher, "language_set", language)
-            show_menu(dispatcher, language)
-        return [SlotSet("language", language)]
+        if chosen not in languages("bot"):
+            dispatcher.utter_message(text=text("bot", "choose_language", user_language(tracker)),
+                                     buttons=language_buttons())
+            return []
+        say(dispatcher, "language_set", chosen)
+        show_menu(dispatcher, chosen)
+        dispatcher.utter_message(json_message={SET_LANGUAGE_KEY: chosen})
+        return [SlotSet("language", chosen)]
 
 
 class TextAction(Action, ABC):

@@ -31,19 +31,32 @@ def latest_metadata(tracker: Tracker) -> dict[str, Any]:
 
 
 def user_language(tracker: Tracker) -> str:
-    """Language to answer in: the script of the latest typed message or the latest language
-    chosen with a button (whichever is more recent), else the gateway's language for this
-    user, else Thai. Button payloads ("/affirm") say nothing about the language."""
+    """Language to answer in, the most recent evidence first: a language chosen after the
+    latest message (slot `language`), the language the gateway stores for the person and
+    sends with each message (the one they chose — menu, button or words — or last wrote in),
+    the script of the latest typed message, an earlier choice; else Thai. Button payloads
+    ("/affirm") without metadata say nothing about the language."""
     for event in reversed(tracker.events):
         if event.get("event") == "slot" and event.get("name") == "language" \
                 and event.get("value") in LANGUAGES:
             return str(event["value"])
-        if event.get("event") == "user" and not str(event.get("text") or "").startswith("/"):
+        if event.get("event") != "user":
+            continue
+        stored = (event.get("metadata") or {}).get("language")
+        if stored in LANGUAGES:
+            return str(stored)
+        if not str(event.get("text") or "").startswith("/"):
             detected = (event.get("parse_data") or {}).get("language")
             if detected in LANGUAGES:
                 return str(detected)
     chosen = next(tracker.get_latest_entity_values("language"), None)
-    return reply_language(chosen, latest_metadata(tracker).get("language"))
+    return reply_language(chosen)
+
+
+def language_buttons() -> list[dict[str, str]]:
+    """One button per language, each named in its own script."""
+    return [{"title": label, "payload": f'/change_language{{"language":"{code}"}}'}
+            for label, code in LANGUAGE_CHOICES]
 
 
 def buttons(language: str, *items: tuple[str, str]) -> list[dict[str, str]]:

@@ -14,8 +14,10 @@ from actions.escalation import open_case
 from content.catalogue import text
 from referral_directory.bundled import DATA_DIR
 
-#: The directory entries (referral_directory/data/hotlines.yaml) shown in an emergency.
+#: The directory entries (referral_directory/data/hotlines.yaml) shown in an emergency, with
+#: the catalogue text naming each on its card (in the person's language).
 EMERGENCY_HOTLINES = ("hotline-191", "hotline-1300")
+CARD_NAMES = ("card_hotline_police", "card_hotline_social")
 
 
 @lru_cache
@@ -27,11 +29,10 @@ def emergency_hotlines() -> tuple[dict[str, Any], ...]:
 
 
 def hotline_cards(language: str) -> dict[str, Any]:
-    """The gateway's service-card payload for the emergency numbers (call buttons)."""
-    services = []
-    for entry in emergency_hotlines():
-        name = entry["name_th"] if language == "th" else entry["name_en"]
-        services.append({"name": name, "phone": entry["phones"][0]})
+    """The gateway's service-card payload for the emergency numbers (call buttons), named in
+    `language`."""
+    services = [{"name": text("bot", key, language), "phone": entry["phones"][0]}
+                for key, entry in zip(CARD_NAMES, emergency_hotlines(), strict=True)]
     numbers = ", ".join(entry["phones"][0] for entry in emergency_hotlines())
     alt_text = text("bot", "emergency_alt", language, numbers=numbers)
     return {"services": services, "alt_text": alt_text}

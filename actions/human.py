@@ -1,4 +1,4 @@
-"""Reach a person (`request_human`), also the reply to messages in Myanmar, Khmer or Lao."""
+"""Reach a person (`request_human`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import say, user_language
 from actions.escalation import open_case
-from content.catalogue import full_languages
+
+#: Languages caseworkers read themselves; a case in another one needs an interpreter.
+CASEWORKER_LANGUAGES = ("th", "en")
 
 
 class ActionRequestHuman(Action):
-    """Create a case and say what happens next; other languages get a case flagged with theirs."""
+    """Create a case and say what happens next, in the person's language; a case in a language
+    caseworkers do not read says that an interpreter is needed."""
 
     def name(self) -> str:
         return "action_request_human"
@@ -21,16 +24,10 @@ class ActionRequestHuman(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
-        other = language not in full_languages("bot")
-        summary = (f"Message in language '{language}': needs an interpreter" if other
-                   else "The user asked to talk to a person")
-        case = await open_case(tracker, priority="high" if other else "normal",
-                               source="request", language=language, summary=summary)
-        if case is None:
-            say(dispatcher, "case_failed", language)
-        elif other:
-            say(dispatcher, "other_language", language)
-            say(dispatcher, "emergency", language)
-        else:
-            say(dispatcher, "human_case_created", language)
+        summary = "The user asked to talk to a person"
+        if language not in CASEWORKER_LANGUAGES:
+            summary += f" (writes {language}: needs an interpreter)"
+        case = await open_case(tracker, priority="normal", source="request", language=language,
+                               summary=summary)
+        say(dispatcher, "human_case_created" if case else "case_failed", language)
         return []

@@ -1,9 +1,11 @@
-"""Caseworker accounts (argon2 password hashes) and the `saphan caseworker` commands."""
+"""Caseworker accounts (argon2 password hashes; deactivation; password changes end the other
+sessions) and the `saphan caseworker` commands."""
 
 from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 
 import typer
 from argon2 import PasswordHasher
@@ -12,11 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cases import audit, sessions
 from cases.models import Caseworker
 from cases.vocab import ROLES
 from saphan.db import session_scope, utcnow
 
+#: The one password rule (the dashboard states it from these numbers: text `password_rule`).
 MIN_PASSWORD = 10
+MIN_DISTINCT = 5
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so timing does not reveal which names exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -24,6 +29,23 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 class AccountError(ValueError):
     pass
+
+
+class WrongPassword(AccountError):
+    """The current password given to change it is wrong."""
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """What is wrong with `password` under the one rule (at least MIN_PASSWORD characters,
+    MIN_DISTINCT of them different, not containing the username), else None."""
+    if len(password) < MIN_PASSWORD:
+        return f"password must have at least {MIN_PASSWORD} characters"
+    if len(set(password)) < MIN_DISTINCT:
+        return f"password must have at least {MIN_DISTINCT} different characters"
+    name = username.strip().lower()
+    if len(name) >= 3 and name in password.lower():
+        return "password must not contain the username"
+    return None
 
 
 def add_caseworker(session: Session, username: str, password: str, role: str = "caseworker",
@@ -35,8 +57,9 @@ def add_caseworker(session: Session, username: str, password: str, role: str = "
         raise AccountError("username: 1-64 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
     taken = AccountError(f"username {username!r} is taken")
     if session.execute(select(Caseworker.id).where(Caseworker.username == username)).first():
         raise taken
@@ -70,6 +93,57 @@ def active_caseworkers(session: Session) -> list[Caseworker]:
                                 .order_by(Caseworker.username)).scalars())
 
 
+def all_caseworkers(session: Session) -> list[Caseworker]:
+    return list(session.execute(select(Caseworker).order_by(Caseworker.username)).scalars())
+
+
+def by_username(session: Session, username: str) -> Caseworker:
+    row = session.execute(select(Caseworker).where(
+        Caseworker.username == username.strip().lower())).scalar_one_or_none()
+    if row is None:
+        raise AccountError(f"no caseworker {username.strip().lower()!r}")
+    return row
+
+
+def _set_password(worker: Caseworker, password: str) -> None:
+    problem = password_problem(password, worker.username)
+    if problem:
+        raise AccountError(problem)
+    worker.password_hash = _hasher.hash(password)
+
+
+def change_password(session: Session, worker: Caseworker, current: str, new: str,
+                    keep_token: str) -> int:
+    """The account's own change (dashboard): `current` must be right (else `WrongPassword`),
+    `new` must follow the rule (else `AccountError`); every other session of the account ends.
+    Returns how many ended."""
+    try:
+        _hasher.verify(worker.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise WrongPassword("current password is wrong") from None
+    _set_password(worker, new)
+    audit.record(session, worker.username, "password_changed")
+    return sessions.revoke_all(session, worker.id, keep_token)
+
+
+def reset_password(session: Session, username: str, new: str, actor: str) -> int:
+    """An operator sets a new password (forgotten or leaked): every session of the account
+    ends. Returns how many ended."""
+    worker = by_username(session, username)
+    _set_password(worker, new)
+    audit.record(session, actor, "password_reset", detail=worker.username)
+    return sessions.revoke_all(session, worker.id)
+
+
+def set_active(session: Session, username: str, active: bool, actor: str) -> int:
+    """Deactivate (no login; every live session ends at once) or reactivate an account; the
+    account and its history stay. Returns how many sessions ended."""
+    worker = by_username(session, username)
+    worker.active = active
+    audit.record(session, actor, "activate" if active else "deactivate", detail=worker.username)
+    return 0 if active else sessions.revoke_all(session, worker.id)
+
+
 caseworker_app = typer.Typer(help="Caseworker dashboard accounts.", no_args_is_help=True)
 
 
@@ -88,3 +162,61 @@ def add_command(
         typer.echo(f"ERROR: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"caseworker {username.strip().lower()} ({role}) added")
+
+
+def _run(change: Callable[..., int], *args: object) -> int:
+    """One account change in its own transaction; `AccountError` -> message and exit 1."""
+    try:
+        with session_scope() as session:
+            return change(session, *args)
+    except AccountError as exc:
+        typer.echo(f"ERROR: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _cli_actor() -> str:
+    """Who ran the command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli"
+
+
+@caseworker_app.command("list")
+def list_command() -> None:
+    """Every account: username, role, active or deactivated, live sessions, display name."""
+    with session_scope() as session:
+        live = sessions.live_counts(session)
+        rows = [(w.username, w.role, "active" if w.active else "deactivated",
+                 str(live.get(w.id, 0)), w.display_name) for w in all_caseworkers(session)]
+    typer.echo(f"{'username':<24} {'role':<10} {'state':<11} {'sessions':>8}  name")
+    for username, role, state, count, name in rows:
+        typer.echo(f"{username:<24} {role:<10} {state:<11} {count:>8}  {name}")
+
+
+@caseworker_app.command("deactivate")
+def deactivate_command(username: str) -> None:
+    """Stop an account: it cannot log in and its open sessions end now (history is kept)."""
+    ended = _run(set_active, username, False, _cli_actor())
+    typer.echo(f"caseworker {username.strip().lower()} deactivated; {ended} session(s) ended")
+
+
+@caseworker_app.command("activate")
+def activate_command(username: str) -> None:
+    """Let a deactivated account log in again."""
+    _run(set_active, username, True, _cli_actor())
+    typer.echo(f"caseworker {username.strip().lower()} activated")
+
+
+@caseworker_app.command("reset-password")
+def reset_password_command(username: str) -> None:
+    """Set a new password (from SAPHAN_NEW_PASSWORD or a prompt, typed twice); every session
+    of the account ends."""
+    password = os.environ.get("SAPHAN_NEW_PASSWORD")
+    if not password:
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            typer.echo("ERROR: the two passwords differ", err=True)
+            raise typer.Exit(1)
+    ended = _run(reset_password, username, password, _cli_actor())
+    typer.echo(f"password of {username.strip().lower()} reset; {ended} session(s) ended")

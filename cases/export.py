@@ -6,7 +6,6 @@ are joined with "; " in referral order. No personal data or message content is e
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from cases import service
 from cases.htcds import case_fields
 from cases.models import Case, CaseReferral
+from saphan.csv_safe import SafeWriter
 
 JOIN = "; "
 
@@ -63,7 +63,7 @@ def cases_csv(session: Session) -> str:
         by_case[referral.case_id].append(referral)
     columns = {**EXTENSION_COLUMNS, **HTCDS_COLUMNS}
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)  # cells never run as spreadsheet formulas
     writer.writerow(header())
     for case in service.all_cases(session):
         refs = by_case.get(case.id, [])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saphan.crypto import EncryptedText
 from saphan.db import Base, UTCDateTime
 
 
@@ -21,8 +22,37 @@ class Caseworker(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: deactivated
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseworkerSession(Base):
+    """A dashboard login, server-side so logout, expiry and deactivation hold on every gateway
+    replica; only a SHA-256 of the cookie's random id is stored."""
+
+    __tablename__ = "caseworker_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    caseworker_id: Mapped[int] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Recent failed logins of one (account name, client address) pair, keyed by a keyed hash
+    of the pair (neither is stored in clear)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Case(Base):
@@ -39,19 +69,25 @@ class Case(Base):
     province: Mapped[str | None] = mapped_column(String(60), nullable=True)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
-    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    summary: Mapped[str] = mapped_column(Text, default="")
-    screening: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON of the screening
+    address: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)  # ≤500
+    summary: Mapped[str] = mapped_column(EncryptedText, default="")
+    screening: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)  # JSON
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True, index=True
     )
     handoff_active: Mapped[bool] = mapped_column(Boolean, default=False)
-    closure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    closure_reason: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     notify_level: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Retention (docs/privacy.md): a case on legal hold is never anonymised; who/when/why.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    legal_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CaseEvent(Base):
@@ -82,7 +118,7 @@ class CaseMessage(Base):
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
     )
     kind: Mapped[str] = mapped_column(String(16), default="text")  # text | services
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -96,7 +132,7 @@ class CaseNote(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
     )
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -111,7 +147,7 @@ class CaseReferral(Base):
     service_name: Mapped[str] = mapped_column(String(300))
     organisation: Mapped[str | None] = mapped_column(String(300), nullable=True)
     reason: Mapped[str] = mapped_column(String(40))
-    details: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     caseworker_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
     )
@@ -129,3 +165,17 @@ class AuditEntry(Base):
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationWindow(Base):
+    """Caseworker LINE notifications sent and held in one fixed window, per scope ("global" or
+    a person's hashed conversation id); shared by every gateway replica through the database."""
+
+    __tablename__ = "case_notification_windows"
+    __table_args__ = (UniqueConstraint("scope", "window_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)

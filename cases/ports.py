@@ -19,6 +19,11 @@ class UserMessenger(Protocol):
         user or its channel is not configured, `RuntimeError` when LINE refused."""
         ...
 
+    async def language(self, conversation_id: str) -> str | None:
+        """The language the person of a conversation reads now (the one they chose or last
+        wrote in), or None when unknown."""
+        ...
+
     async def notify(self, channel_name: str, line_user_id: str,
                      messages: list[dict[str, Any]], retry_key: str) -> None:
         """Push to a configured LINE account (a caseworker), idempotent per `retry_key`."""

@@ -24,13 +24,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cases import service
+from cases import notification_limits, service
 from cases.live import Broker
 from cases.models import Case
 from cases.ports import UserMessenger
 from cases.vocab import CLOSED_STATUSES
 from content.catalogue import text as catalogue_text
 from saphan.db import run_in_session, utcnow
+from saphan.language import language_name
 from saphan.line_messages import service_cards, text_message
 from saphan.settings import CaseworkerRecipient, Settings
 
@@ -38,6 +39,9 @@ log = logging.getLogger("saphan.cases")
 #: A caseworker who wrote in the case this recently is chatting live with the user: the bot
 #: then stays quiet about forwarded messages (except emergencies).
 LIVE_CHAT_WINDOW = timedelta(minutes=15)
+#: Caseworkers' ready replies (texts `cases.<key>` in every language), in the order shown.
+READY_REPLIES = ("reply_greeting", "reply_safe_now", "reply_coming", "reply_call",
+                 "reply_location", "reply_closing")
 RETRY_NAMESPACE = uuid.UUID("6f1c1f57-43a5-4f0e-9f43-3c1a7e0b9d11")
 
 
@@ -95,6 +99,8 @@ class CaseRuntime:
         self.messenger = messenger
         self._tasks: set[asyncio.Task[Any]] = set()
         self._renotify: asyncio.Task[None] | None = None
+        #: Notifications held by the limits in this process (a counter for /metrics).
+        self.notifications_held = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -134,6 +140,8 @@ class CaseRuntime:
         level = service.WIDE if wide else 1
         if not await run_in_session(service.mark_notified, case.id, level):
             return
+        if not await self._within_limits(case):
+            return
         if wide:
             minutes = round(self.settings.urgent_renotify_after_s / 60, 1)
             body = catalogue_text("cases", "renotify", None, id=case.id, minutes=minutes,
@@ -142,7 +150,8 @@ class CaseRuntime:
             province = f", {case.province}" if case.province else ""
             body = catalogue_text("cases", "new_case", None, id=case.id,
                                   priority=case.priority, source=case.source,
-                                  language=case.language, province=province,
+                                  language=language_name(case.language, "en"),
+                                  province=province,
                                   summary=case.summary[:300] or "-", link=self.link(case.id))
         for recipient in self.recipients:
             if recipient.wide_only and not wide:
@@ -153,6 +162,36 @@ class CaseRuntime:
                                             [text_message(body)], key)
             except Exception as exc:
                 log.warning("notifying a caseworker of case %s failed: %s", case.id, exc)
+
+    async def _within_limits(self, case: Case) -> bool:
+        """Take a notification slot (`cases.notification_limits`); when the limits hold this
+        one: a log line without personal data, the counter, and on the first global hold of
+        the window one message to every recipient saying notifications are held."""
+        settings = self.settings
+        decision = await run_in_session(
+            notification_limits.take, case.conversation_id,
+            person_max=settings.case_notify_person_max,
+            global_max=settings.case_notify_global_max, window_s=settings.case_notify_window_s)
+        if decision.allowed:
+            return True
+        self.notifications_held += 1
+        log.warning("caseworker notification of case %s held: %s limit reached "
+                    "(%d held by this process)", case.id, decision.limit, self.notifications_held)
+        self.live.publish("notifications_held", limit=decision.limit)
+        if decision.alert:
+            minutes = round(settings.case_notify_window_s / 60)
+            body = catalogue_text("cases", "notifications_held", None, minutes=minutes,
+                                  link=f"{settings.gateway_url}/dashboard")
+            for recipient in self.recipients:
+                key = str(uuid.uuid5(RETRY_NAMESPACE, f"held:{decision.window_start.isoformat()}"
+                                                      f":{recipient.user_id}"))
+                try:
+                    await self.messenger.notify(recipient.channel, recipient.user_id,
+                                                [text_message(body)], key)
+                except Exception as exc:
+                    log.warning("telling a caseworker that notifications are held failed: %s",
+                                exc)
+        return False
 
     async def renotify_due(self) -> list[int]:
         """Notify urgent cases unclaimed for too long again, to every recipient."""
@@ -171,6 +210,22 @@ class CaseRuntime:
                 log.exception("urgent re-notification failed")
 
     # -- live handoff ------------------------------------------------------------------------
+    async def delivery_failed(self, conversation_id: str, language: str, emergency: bool,
+                              reason: str) -> None:
+        """Gateway hook: LINE refused a message to this person for good. An emergency opens
+        (or reuses) an urgent case, which notifies caseworkers; an open case gets a system
+        line in its transcript. Nothing for a non-emergency without a case."""
+        note = catalogue_text("cases", "delivery_failed", None, reason=reason)
+        if emergency:
+            case = (await self.escalate(service.NewCase(
+                conversation_id, "urgent", "emergency", language, summary=note))).case
+        else:
+            case = await run_in_session(service.open_case_for, conversation_id)
+            if case is None:
+                return
+        message = await run_in_session(service.add_message, case.id, "system", note)
+        self.live.publish("message", case_id=case.id, message_id=message.id, sender="system")
+
     async def to_case(self, conversation_id: str, text: str,
                       location: dict[str, Any] | None = None) -> Forwarded | None:
         """The gateway's hand-off hook: `Forwarded` when the conversation is in a live hand-off
@@ -198,13 +253,34 @@ class CaseRuntime:
         await self.deliver(conversation_id, [text_message(text)])
         self.live.publish("message", case_id=case_id, message_id=message_id, sender="caseworker")
 
+    async def person_language(self, case: Case) -> str:
+        """The language the person reads now: the one stored for them (chosen or last written
+        in, it may have changed since the case was opened), else the case's."""
+        try:
+            stored = await self.messenger.language(case.conversation_id)
+        except Exception as exc:  # the text still goes out, in the case's language
+            log.warning("language of case %s unknown: %s", case.id, type(exc).__name__)
+            stored = None
+        return stored or case.language
+
+    async def ready_reply(self, case_id: int, caseworker_id: int, key: str) -> str:
+        """Send the ready reply `key` (one of READY_REPLIES) in the person's language; returns
+        the language used."""
+        if key not in READY_REPLIES:
+            raise service.CaseError(f"unknown ready reply {key!r}")
+        case = await run_in_session(service.get_case, case_id)
+        language = await self.person_language(case)
+        await self.reply(case_id, caseworker_id, catalogue_text("cases", key, language))
+        return language
+
     async def send_services(self, case_id: int, caseworker_id: int,
                             services: list[dict[str, Any]]) -> None:
         """Send directory services as LINE service cards and note them in the transcript."""
         if not services:
             raise service.CaseError("no service selected")
         case = await run_in_session(service.get_case, case_id)
-        card = service_cards(services, catalogue_text("cases", "services_alt", case.language))
+        language = await self.person_language(case)
+        card = service_cards(services, catalogue_text("cases", "services_alt", language))
         await self.deliver(case.conversation_id, [card])
         names = ", ".join(str(s.get("name", "")) for s in services)
         message = await run_in_session(service.add_message, case_id, "caseworker", names,
@@ -228,7 +304,7 @@ class CaseRuntime:
         if not was_active:
             return
         try:
-            ended = catalogue_text("cases", "handoff_ended", case.language)
+            ended = catalogue_text("cases", "handoff_ended", await self.person_language(case))
             await self.deliver(case.conversation_id, [text_message(ended)])
         except Exception as exc:
             log.warning("telling the user of case %s that the handoff ended failed: %s",

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from cases import audit
 from cases.models import Case, CaseEvent, CaseMessage, CaseNote, CaseReferral, Caseworker
 from cases.vocab import (
     CLOSED_STATUSES,
@@ -33,6 +34,8 @@ from cases.vocab import (
 from saphan.db import utcnow
 
 MAX_TEXT = 5000
+#: The audit log's actor for "delete my data" (asked by the person, done by the system).
+ERASURE_ACTOR = "system:erasure"
 WIDE = 2  # notify_level after the wider re-notification
 
 
@@ -120,10 +123,13 @@ def create_case(session: Session, new: NewCase) -> Created:
     new.validate()
     now = utcnow()
     existing = open_case_for(session, new.conversation_id)
-    if existing is not None:
+    if existing is not None:  # flood guard: one open case per person, whatever the reason
+        _event(session, existing.id, "escalated", None, new.source)
         if PRIORITIES.index(new.priority) < PRIORITIES.index(existing.priority):
             _event(session, existing.id, "priority", existing.priority, new.priority)
             existing.priority = new.priority
+        if new.summary and new.summary not in existing.summary:
+            existing.summary = f"{existing.summary}\n{new.summary}".strip()[:MAX_TEXT]
         if not existing.handoff_active:
             _event(session, existing.id, "handoff", "ended", "started")
             existing.handoff_active = True
@@ -272,18 +278,96 @@ def add_referral(session: Session, case_id: int, service_name: str, reason: str,
     return referral
 
 
+def case_ids_of(session: Session, conversation_id: str) -> list[int]:
+    """The ids of every case of a conversation (open or closed)."""
+    return list(session.scalars(select(Case.id).where(Case.conversation_id == conversation_id)
+                                .order_by(Case.id)))
+
+
 def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
-    """"Delete my data" for the case side: the transcript and the shared location of the
-    conversation's cases go; the case records stay (caseworkers' duty of care)."""
-    case_ids = list(session.scalars(select(Case.id)
-                                    .where(Case.conversation_id == conversation_id)))
-    deleted = 0
-    if case_ids:
-        deleted = session.execute(delete(CaseMessage)
-                                  .where(CaseMessage.case_id.in_(case_ids))).rowcount
-        session.execute(update(Case).where(Case.id.in_(case_ids))
-                        .values(latitude=None, longitude=None, address=None))
-    return {"case_messages_deleted": deleted, "cases_kept": len(case_ids)}
+    """"Delete my data" for the case side: each of the conversation's cases is anonymised at
+    once (`anonymise_cases`: transcript, notes, summary, screening, closure reason, location,
+    referral details and the link to the conversation go; status, dates, priority, source and
+    language stay, as the law and the statistics need) and stops its live handoff. A case on
+    legal hold keeps its content (the reason the law gives to refuse erasure) and is reported.
+    The audit log records that the erasure happened and which cases it touched, nothing else."""
+    case_ids = case_ids_of(session, conversation_id)
+    held = list(session.scalars(select(Case.id).where(Case.id.in_(case_ids),
+                                                      Case.legal_hold.is_(True))))
+    erased = [case_id for case_id in case_ids if case_id not in held]
+    messages, notes = anonymise_cases(session, erased, "erased")
+    if erased:
+        session.execute(update(Case).where(Case.id.in_(erased)).values(handoff_active=False))
+    for case_id in erased:
+        audit.record(session, ERASURE_ACTOR, "erase", case_id, "delete my data")
+    for case_id in held:
+        audit.record(session, ERASURE_ACTOR, "erase_refused", case_id, "legal hold")
+    if not case_ids:
+        audit.record(session, ERASURE_ACTOR, "erase", None, "delete my data (no case)")
+    return {"cases_anonymised": len(erased), "case_messages_deleted": messages,
+            "case_notes_deleted": notes, "cases_on_legal_hold_kept": len(held)}
+
+
+# -- retention (docs/privacy.md) ------------------------------------------------------------
+def set_legal_hold(session: Session, case_id: int, on: bool, reason: str,
+                   actor_username: str, actor_id: int | None = None) -> Case:
+    """Put a case on legal hold (never anonymised by retention) or release it; who, when and
+    why are kept on the case and in its events (the caller writes the audit entry)."""
+    reason = reason.strip()
+    if on and not reason:
+        raise CaseError("give a reason for the legal hold")
+    if len(reason) > 300:
+        raise CaseError("the legal hold reason is longer than 300 characters")
+    row = _get(session, case_id)
+    if row.anonymised_at is not None:
+        raise CaseError(f"case {case_id} is already anonymised")
+    if row.legal_hold != on:
+        _event(session, case_id, "legal_hold", "on" if row.legal_hold else "off",
+               "on" if on else "off", actor_id)
+    row.legal_hold, row.legal_hold_by, row.legal_hold_at = on, actor_username[:64], utcnow()
+    row.legal_hold_reason = reason or None
+    return row
+
+
+def anonymise_closed(session: Session, cutoff: datetime) -> dict[str, int]:
+    """Retention: cases closed before `cutoff` and not on legal hold lose everything that can
+    identify the person (transcript, notes, summary, screening answers, closure reason,
+    location, referral details, the link to the conversation); status, dates, priority, source
+    and language stay for the statistics."""
+    eligible = (Case.status.in_(CLOSED_STATUSES), Case.closed_at < cutoff,
+                Case.anonymised_at.is_(None), Case.legal_hold.is_(False))
+    case_ids = list(session.scalars(select(Case.id).where(*eligible)))
+    held = session.scalar(select(func.count(Case.id)).where(
+        Case.status.in_(CLOSED_STATUSES), Case.closed_at < cutoff,
+        Case.anonymised_at.is_(None), Case.legal_hold.is_(True))) or 0
+    messages, notes = anonymise_cases(session, case_ids, "anonymised")
+    return {"cases_anonymised": len(case_ids), "case_messages_deleted": messages,
+            "case_notes_deleted": notes, "cases_on_legal_hold_kept": int(held)}
+
+
+def anonymise_cases(session: Session, case_ids: list[int], event_kind: str) -> tuple[int, int]:
+    """Strip the cases of everything that can identify the person (retention and erasure):
+    (messages deleted, notes deleted). A case event `event_kind` records it."""
+    if not case_ids:
+        return 0, 0
+    messages = session.execute(delete(CaseMessage)
+                               .where(CaseMessage.case_id.in_(case_ids))).rowcount
+    notes = session.execute(delete(CaseNote).where(CaseNote.case_id.in_(case_ids))).rowcount
+    session.execute(update(CaseReferral).where(CaseReferral.case_id.in_(case_ids))
+                    .values(details=None))
+    now = utcnow()
+    for case_id in case_ids:  # an id that links to nothing instead of the conversation
+        session.execute(update(Case).where(Case.id == case_id).values(
+            conversation_id=f"anonymised-{case_id}", summary="", screening=None,
+            closure_reason=None, province=None, latitude=None, longitude=None,
+            address=None, anonymised_at=now))
+        _event(session, case_id, event_kind)
+    return int(messages or 0), int(notes or 0)
+
+
+def on_legal_hold(session: Session) -> list[Case]:
+    return list(session.scalars(select(Case).where(Case.legal_hold.is_(True))
+                                .order_by(Case.id)))
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ import sys
 import typer
 
 from cases.accounts import caseworker_app
+from cli.keys import keys_app
+from cli.retention import retention_app
+from cli.texts import texts_app
 from gateway.line_cli import app as line_app
 from referral_directory.cli import directory_app
 from saphan.settings import get_settings
@@ -25,6 +28,17 @@ app.add_typer(directory_app, name="directory")
 app.add_typer(caseworker_app, name="caseworker")
 app.add_typer(line_app, name="line")
 app.add_typer(officer_app, name="officer")
+app.add_typer(retention_app, name="retention")
+app.add_typer(keys_app, name="keys")
+app.add_typer(texts_app, name="texts")
+
+
+@app.callback()
+def check_settings() -> None:
+    """Every command: in production, refuse default or weak secrets (saphan/production.py)."""
+    from saphan.production import require_safe_settings
+
+    require_safe_settings(get_settings(), "cli")
 
 
 @db_app.command("upgrade")
@@ -76,12 +90,14 @@ def run() -> None:
         sup.wait_healthy()
         base = settings.gateway_url
         sup.log("all services are healthy. Open:")
-        sup.log(f"  simulator   {base}/simulator")
+        if settings.simulator_on:
+            sup.log(f"  simulator   {base}/simulator")
         sup.log(f"  dashboard   {base}/dashboard   (add an account: saphan caseworker add)")
         sup.log(f"  health      {base}/healthz")
-        sup.log(f"  API docs    {base}/docs")
+        if settings.docs_on:
+            sup.log(f"  API docs    {base}/docs")
         sup.log(f"  Rasa        {settings.rasa_url}   actions {settings.action_server_url}")
-        sup.log("Ctrl-C stops everything.")
+        sup.log("Ctrl-C stops everything; a part that crashes is restarted.")
         sup.watch()
     except KeyboardInterrupt:
         sup.log("stopping ...")

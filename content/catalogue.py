@@ -26,8 +26,11 @@ File format, one file per namespace::
     includes: [numbers]   # texts other texts of the namespace may include as {numbers}
     review: {state: reviewed, by: "...", date: "2026-11-23"}  # every text unless overridden
     review_by_language: {my: {state: machine_draft, by: "...", date: "..."}}
+    english_only:         # keys my/km/lo readers get in English (fallback), each with its reason
+      menu_officer_x: "officer-facing: officers read Thai or English"
     texts:
       greeting: {th: "...", en: "...", review: {state: draft, by: "...", date: "..."}}
+      thanks: {th: "...", my: "...", review_my: {state: reviewed, by: "...", date: "..."}}
       alert: {all: "..."}   # one (bilingual) text for every language
 
 Placeholders `{name}`: a name in `facts.yml` is a hotline number from
@@ -36,14 +39,20 @@ listed under `includes` inserts that text of the namespace; any other name is fi
 caller. Content kept outside the catalogue (rights answers, screening next steps) fills its
 hotline placeholders with `fill_facts`.
 
+A language whose set is `all` needs every key except the `english_only` ones (which th and en
+still need). `review` in a text is its record in every language, `review_<lang>` in one
+language (written by `saphan texts import`). Showing a text that is not `reviewed` to a user is
+logged (logger `saphan.texts.unreviewed`: namespace, key and language only).
+
 Checked at load (`CatalogueError`, naming file and key): an unknown language, a missing key in
-a language's required set, an empty text, a placeholder set that differs between languages of a
-text, a `hotline_*` placeholder that is no fact, an include cycle, a hotline number written
-into a text, a malformed review record.
+a language's required set, an `english_only` key without a reason, an empty text, a
+placeholder set that differs between languages of a text, a `hotline_*` placeholder that is
+no fact, an include cycle, a hotline number written into a text, a malformed review record.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 from collections.abc import Mapping
@@ -57,9 +66,14 @@ import yaml
 from content import CONTENT_DIR
 from saphan.language import DEFAULT_LANGUAGE, LANGUAGES
 
+log = logging.getLogger("saphan.texts.unreviewed")
 TEXTS_DIR = CONTENT_DIR / "texts"
 HOTLINES_FILE = CONTENT_DIR.parent / "referral_directory" / "data" / "hotlines.yaml"
 NAMESPACES = ("bot", "gateway", "cases", "screening", "dashboard")
+#: Namespaces whose texts reach migrants (the others are read by officers and caseworkers).
+PERSON_NAMESPACES = ("bot", "gateway", "cases")
+#: Languages every namespace holds in full; `english_only` keys may skip the others.
+BASE_LANGUAGES = ("th", "en")
 REVIEW_STATES = ("machine_draft", "draft", "reviewed")
 ALL = "all"
 FACT_PREFIX = "hotline_"  # placeholders named so must be facts of facts.yml
@@ -88,6 +102,7 @@ class Namespace:
     texts: dict[str, dict[str, str]]  # key -> language (or ALL) -> template
     includes: frozenset[str]
     reviews: dict[tuple[str, str], Review] = field(repr=False)  # (key, language) -> review
+    english_only: dict[str, str] = field(default_factory=dict)  # key -> why English is enough
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -95,6 +110,14 @@ class Namespace:
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.required else self.default
+
+    def shown_language(self, key: str, language: str | None) -> str:
+        """The language the text `key` is shown in for a reader of `language`."""
+        by_language = self.texts.get(key) or {}
+        lang = self.language_or_default(language)
+        if ALL in by_language or lang in by_language:
+            return lang
+        return self.fallback if self.fallback in by_language else self.default
 
     def template(self, key: str, language: str | None) -> str:
         by_language = self.texts.get(key)
@@ -199,6 +222,10 @@ def _namespace(path: Path, hotline_numbers: set[str]) -> Namespace:
     if fallback is None and len(full) < len(required):
         raise CatalogueError(f"{where}: partial languages need a 'fallback'")
     file_review = _review(data.get("review"), f"{where} review")
+    english_only = data.get("english_only") or {}
+    if not isinstance(english_only, dict) or not all(
+            isinstance(why, str) and why.strip() for why in english_only.values()):
+        raise CatalogueError(f"{where}: english_only maps each key to its reason")
     by_language = {_language(lang, f"{where} review_by_language"):
                    _review(raw, f"{where} review_by_language.{lang}")
                    for lang, raw in (data.get("review_by_language") or {}).items()}
@@ -211,6 +238,10 @@ def _namespace(path: Path, hotline_numbers: set[str]) -> Namespace:
             raise CatalogueError(f"{at}: needs a mapping of language to text")
         entry = dict(entry)
         text_review = entry.pop("review", None)
+        language_reviews = {str(k)[len("review_"):]: entry.pop(k) for k in list(entry)
+                            if str(k).startswith("review_")}
+        for lang in language_reviews:
+            _language(lang, f"{at} review_{lang}")
         if ALL in entry and len(entry) > 1:
             raise CatalogueError(f"{at}: 'all' excludes per-language texts")
         for lang, value in entry.items():
@@ -231,13 +262,15 @@ def _namespace(path: Path, hotline_numbers: set[str]) -> Namespace:
         if len({frozenset(names) for names in shapes.values()}) > 1:
             raise CatalogueError(f"{at}: placeholders differ between languages {shapes}")
         if ALL not in entry:
-            missing = [lang for lang in full if lang not in entry]
+            missing = [lang for lang in full if lang not in entry
+                       and (key not in english_only or lang in BASE_LANGUAGES)]
             if missing:
                 raise CatalogueError(f"{at}: missing in {missing}")
         parsed[key] = entry
         for lang in (required if ALL in entry else entry):
-            inherited = by_language.get(lang, file_review)
-            reviews[(key, lang)] = _review(text_review, at, inherited)
+            inherited = _review(text_review, at, by_language.get(lang, file_review))
+            reviews[(key, lang)] = _review(language_reviews.get(lang), f"{at} review_{lang}",
+                                           inherited)
 
     for lang, keys in required.items():
         for key in keys or ():
@@ -248,8 +281,11 @@ def _namespace(path: Path, hotline_numbers: set[str]) -> Namespace:
     includes = data.get("includes") or []
     if not isinstance(includes, list) or not set(includes) <= set(parsed):
         raise CatalogueError(f"{where}: 'includes' must list keys of the namespace")
+    if not set(english_only) <= set(parsed):
+        raise CatalogueError(f"{where}: english_only names unknown keys "
+                             f"{sorted(set(english_only) - set(parsed))}")
     space = Namespace(str(name), required, default, fallback, parsed, frozenset(includes),
-                      reviews)
+                      reviews, {str(k): str(v) for k, v in english_only.items()})
     _check_includes(space, where)
     return space
 
@@ -315,8 +351,19 @@ def validate() -> None:
 
 def text(namespace: str, key: str, language: str | None, /, **values: object) -> str:
     """The text `key` of `namespace` in `language` with its placeholders filled (an unknown
-    language gets the namespace's default, a key a partial language lacks its fallback)."""
-    return catalogue().render(namespace, key, language, values)
+    language gets the namespace's default, a key a partial language lacks its fallback).
+    A person-facing text that is not reviewed is shown all the same (a draft beats a language
+    the reader cannot read) and logged for the operator: namespace, key and language, never
+    the text or the person."""
+    loaded = catalogue()
+    if namespace in PERSON_NAMESPACES:
+        space = loaded.namespace(namespace)
+        shown = space.shown_language(key, language)
+        record = space.reviews.get((key, shown))
+        if record is not None and record.state != "reviewed":
+            log.info("unreviewed text shown: %s.%s [%s] (%s)", namespace, key, shown,
+                     record.state)
+    return loaded.render(namespace, key, language, values)
 
 
 def fill_facts(template: str, where: str) -> str:

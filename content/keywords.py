@@ -27,9 +27,18 @@ class KeywordsError(ValueError):
     """The keyword file is malformed."""
 
 
+#: Lao letters typed either as one character or as two (ຫມ = ໝ, ຫນ = ໜ, ຫລ = ຫຼ; ໍາ = ຳ):
+#: both spellings are common, so keywords and messages are compared in one of them.
+LAO_SPELLINGS = (("\u0eab\u0ea1", "\u0edd"), ("\u0eab\u0e99", "\u0edc"),
+                 ("\u0eab\u0ea5", "\u0eab\u0ebc"), ("\u0ecd\u0eb2", "\u0eb3"))
+
+
 def normalise(text: str) -> str:
-    """NFC, case-folded, curly apostrophes straightened, whitespace collapsed."""
+    """NFC, case-folded, curly apostrophes straightened, Lao spellings unified, whitespace
+    collapsed."""
     text = unicodedata.normalize("NFC", text).casefold().replace("\u2019", "'")
+    for two, one in LAO_SPELLINGS:
+        text = text.replace(two, one)
     return " ".join(text.split())
 
 

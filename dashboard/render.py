@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from content.catalogue import texts
 from dashboard.auth import Login
+from saphan.language import LANGUAGES, language_name
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
@@ -18,7 +19,9 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templat
 def render(request: Request, template: str, login: Login | None, language: str,
            status_code: int = 200, **context: Any) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, template, {
-        "t": texts("dashboard", language), "lang": language, "session": login, **context,
+        "t": texts("dashboard", language), "lang": language, "session": login,
+        "language_names": {code: language_name(code, language) for code in LANGUAGES},
+        **context,
     }, status_code=status_code)
 
 

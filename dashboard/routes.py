@@ -11,28 +11,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from anyio import from_thread
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
-from cases import audit, service
+from cases import audit, login_throttle, notification_limits, service, sessions
 from cases.accounts import active_caseworkers, authenticate
 from cases.api import router as internal_router
 from cases.export import cases_csv
 from cases.live import sse
+from cases.runtime import READY_REPLIES
 from cases.vocab import CLOSED_STATUSES, OPEN_STATUSES, REFERRAL_REASONS
-from content.catalogue import language_or_default, texts
+from content.catalogue import language_or_default, text, texts
 from dashboard.auth import (
     LOGIN_COOKIE,
-    SESSION_COOKIE,
     check_login_csrf,
-    limiter,
+    end_login,
     login_csrf_cookie,
-    new_session_cookie,
+    secure_cookies,
+    start_login,
+    throttle_key,
 )
 from dashboard.deps import (
     CaseFormDep,
@@ -43,6 +47,7 @@ from dashboard.deps import (
     SettingsDep,
     case_or_404,
 )
+from dashboard.password import router as password_router
 from dashboard.render import render
 from dashboard.services import suggested_services
 from saphan.http_types import RowId
@@ -59,13 +64,6 @@ router.include_router(internal_router)
 pages = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 
 
-def _set_session_cookie(response: Response, request: Request, settings: Settings,
-                        worker_id: int, language: str) -> None:
-    response.set_cookie(SESSION_COOKIE, new_session_cookie(settings, worker_id, language),
-                        max_age=settings.dashboard_session_max_age_s, httponly=True,
-                        samesite="lax", path="/", secure=request.url.scheme == "https")
-
-
 # -- login -----------------------------------------------------------------------------------
 @pages.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep,
@@ -79,7 +77,7 @@ def _login_form(request: Request, settings: Settings, lang: str, message: str | 
     response = render(request, "login.html", None, lang, status_code, csrf=token,
                       message=message)
     response.set_cookie(LOGIN_COOKIE, cookie, httponly=True, samesite="strict",
-                        path="/dashboard", secure=request.url.scheme == "https")
+                        path="/dashboard", secure=secure_cookies(request, settings))
     return response
 
 
@@ -89,58 +87,65 @@ def login(request: Request, db: DbDep, settings: SettingsDep,
           password: Annotated[str, Form(max_length=200)],
           csrf: Annotated[str, Form()] = "",
           lang: Annotated[str, Form()] = DEFAULT_LANGUAGE) -> Response:
+    """Failures slow down only this account from this client (`cases.login_throttle`): an
+    attempt before its delay is over is answered 429 with the wait, unchecked and uncounted."""
     check_login_csrf(request, settings, csrf)
     lang = language_or_default("dashboard", lang)
-    client = request.client.host if request.client else "unknown"
-    keys = [f"ip:{client}", f"user:{username.strip().lower()}"]
-    if limiter.blocked(keys, settings):
-        return _login_form(request, settings, lang, texts("dashboard", lang)["login_limited"], 429)
+    key = throttle_key(request, settings, username)
+    wait = login_throttle.attempt(db, key, settings.login_delay_max_s)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        response = _login_form(request, settings, lang,
+                               text("dashboard", "login_wait", lang, seconds=seconds), 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     worker = authenticate(db, username, password)
     if worker is None:
-        limiter.failed(keys)
         audit.record(db, username.strip().lower()[:64], "login_failed")
         return _login_form(request, settings, lang, texts("dashboard", lang)["login_failed"], 401)
-    limiter.clear(keys[1:])
+    login_throttle.succeeded(db, key)
     audit.record(db, worker.username, "login")
     response = RedirectResponse("/dashboard", status_code=303)
-    _set_session_cookie(response, request, settings, worker.id, lang)
+    start_login(request, response, db, settings, worker, lang)
     response.delete_cookie(LOGIN_COOKIE, path="/dashboard")
     return response
 
 
 @pages.post("/logout")
 def logout(login: CheckedCaseworker, db: DbDep) -> Response:
+    """Ends the session on the server: its cookie no longer works anywhere."""
     audit.record(db, login.worker.username, "logout")
     response = RedirectResponse("/dashboard/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    end_login(response, db, login)
     return response
 
 
 @pages.post("/language")
-def switch_language(request: Request, login: CheckedCaseworker,
-                    settings: SettingsDep) -> Response:
-    lang = "en" if login.language == "th" else "th"
+def switch_language(request: Request, login: CheckedCaseworker, db: DbDep) -> Response:
+    sessions.set_language(db, login.token, "en" if login.language == "th" else "th")
     back = urlsplit(request.headers.get("referer") or "").path
-    response = RedirectResponse(back if back.startswith("/dashboard") else "/dashboard",
-                                status_code=303)
-    _set_session_cookie(response, request, settings, login.worker.id, lang)
-    return response
+    return RedirectResponse(back if back.startswith("/dashboard") else "/dashboard",
+                            status_code=303)
 
 
 # -- queue -----------------------------------------------------------------------------------
-def _queue_context(db: Session) -> dict[str, Any]:
+def _queue_context(db: Session, settings: Settings) -> dict[str, Any]:
     workers = {w.id: w.display_name for w in active_caseworkers(db)}
-    return {"cases": service.queue(db), "workers": workers}
+    held = notification_limits.held_now(db, settings.case_notify_window_s)
+    return {"cases": service.queue(db), "workers": workers, "notifications_held": held}
 
 
 @pages.get("", response_class=HTMLResponse)
-def queue_page(request: Request, login: CurrentCaseworker, db: DbDep) -> HTMLResponse:
-    return render(request, "queue.html", login, login.language, **_queue_context(db))
+def queue_page(request: Request, login: CurrentCaseworker, db: DbDep,
+               settings: SettingsDep) -> HTMLResponse:
+    return render(request, "queue.html", login, login.language, **_queue_context(db, settings))
 
 
 @pages.get("/queue/rows", response_class=HTMLResponse)
-def queue_rows(request: Request, login: CurrentCaseworker, db: DbDep) -> HTMLResponse:
-    return render(request, "_queue_rows.html", login, login.language, **_queue_context(db))
+def queue_rows(request: Request, login: CurrentCaseworker, db: DbDep,
+               settings: SettingsDep) -> HTMLResponse:
+    return render(request, "_queue_rows.html", login, login.language,
+                  **_queue_context(db, settings))
 
 
 @pages.get("/events")
@@ -178,11 +183,16 @@ def export(login: CurrentCaseworker, db: DbDep) -> Response:
 # -- one case --------------------------------------------------------------------------------
 @pages.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: RowId, login: CurrentCaseworker,
-              db: DbDep) -> HTMLResponse:
+              db: DbDep, runtime: RuntimeDep) -> HTMLResponse:
     case = case_or_404(db, case_id)
     audit.record(db, login.worker.username, "view", case_id)
     workers = active_caseworkers(db)
+    person = from_thread.run(runtime.person_language, case)
     context = {
+        "person_language": person,
+        "ready_replies": [{"key": key, "text": text("cases", key, person),
+                           "meaning": text("cases", key, login.language)}
+                          for key in READY_REPLIES],
         "case": case,
         "messages": service.transcript(db, case_id),
         "notes": service.notes(db, case_id),
@@ -226,6 +236,13 @@ def reply(form: CaseFormDep, text: Annotated[str, Form(min_length=1, max_length=
           ) -> Response:
     return form.apply("reply", lambda: form.relay(form.runtime.reply, form.case_id,
                                                   form.worker_id, text))
+
+
+@pages.post("/cases/{case_id}/ready-reply")
+def ready_reply(form: CaseFormDep, key: Annotated[str, Form(max_length=64)]) -> Response:
+    """One click: the ready reply `key` goes to the person in their language."""
+    return form.apply("ready_reply", lambda: form.relay(form.runtime.ready_reply, form.case_id,
+                                                        form.worker_id, key), key)
 
 
 @pages.post("/cases/{case_id}/services")
@@ -274,4 +291,15 @@ def close(form: CaseFormDep, outcome: Annotated[str, Form()],
                       outcome, to_queue=True)
 
 
+@pages.post("/cases/{case_id}/legal-hold")
+def legal_hold(form: CaseFormDep, on: Annotated[bool, Form()],
+               reason: Annotated[str, Form(max_length=300)] = "") -> Response:
+    """Retention never anonymises a case on legal hold (docs/privacy.md); admins only."""
+    if form.login.worker.role != "admin":
+        raise HTTPException(403, "only an admin can set or release a legal hold")
+    return form.apply("legal_hold" if on else "legal_hold_released", lambda: service.set_legal_hold(
+        form.db, form.case_id, on, reason, form.login.worker.username, form.worker_id))
+
+
 router.include_router(pages)
+router.include_router(password_router)

@@ -11,11 +11,15 @@ that imports `cases`: cases plug in through `gateway.ports` and the gateway thro
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
+from cases import notification_limits
 from cases import service as case_service
 from cases.live import Broker
 from cases.runtime import CaseRuntime
@@ -29,20 +33,39 @@ from gateway.line_sender import LineSender
 from gateway.ports import OwnerEraser
 from gateway.processor import EventProcessor
 from gateway.rasa_bridge import RasaBridge
+from gateway.retention import RetentionJob, RetentionStep
 from gateway.workers import InboxWorkers
 from referral_directory import api as directory_api
 from saphan.logging import configure_logging
-from saphan.settings import get_settings
+from saphan.production import require_safe_settings
+from saphan.settings import Settings, get_settings
+from saphan.web_security import BodyLimit, SecurityHeaders
 from screening import enrollment
+from screening import store as screening_store
 
 log = logging.getLogger("saphan.gateway")
+INTERNAL_PREFIX = "/internal/"  # service-to-service routes: never in the public schema
+SIMULATOR_MAX_BODY_BYTES = 64_000  # a 5000-character message is at most ~20 kB of JSON
 
 #: Every owner's part of "delete my data", in the order they run in one transaction
-#: (outbox rows refer to inbox events).
+#: (outbox rows refer to inbox events; screenings are found through the cases before those
+#: are unlinked; the LINE user row, which the gateway erasers look up, goes last).
 CONVERSATION_ERASERS: tuple[OwnerEraser, ...] = (
-    outbox.erase_conversation, inbox.erase_conversation, case_service.erase_conversation,
-    enrollment.erase_conversation, users.erase_conversation,
+    outbox.erase_conversation, inbox.erase_conversation, screening_store.erase_conversation,
+    case_service.erase_conversation, enrollment.erase_conversation, users.erase_conversation,
 )
+
+
+def retention_steps(settings: Settings) -> tuple[RetentionStep, ...]:
+    """Every owner's retention purge (docs/privacy.md); outbox rows refer to inbox events."""
+    payloads = timedelta(days=settings.retention_payload_days)
+    return (
+        RetentionStep(outbox.purge_sent, payloads), RetentionStep(inbox.purge_done, payloads),
+        RetentionStep(case_service.anonymise_closed,
+                      timedelta(days=30 * settings.retention_closed_case_months)),
+        RetentionStep(notification_limits.purge_before,
+                      timedelta(seconds=2 * settings.case_notify_window_s)),
+    )
 
 
 @asynccontextmanager
@@ -55,17 +78,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     live = Broker()
     cases = CaseRuntime(settings, live=live, recipients=settings.caseworker_line_recipients,
                         messenger=delivery)
-    workers = InboxWorkers(EventProcessor(settings, rasa, delivery, handoff=cases))
+    workers = InboxWorkers(EventProcessor(settings, rasa, delivery, handoff=cases),
+                           simulator_workers=settings.simulator_workers)
     eraser = ConversationErasure(CONVERSATION_ERASERS, tracker=rasa)
+    retention = RetentionJob(retention_steps(settings), settings.retention_check_s)
     state = app.state
     state.settings, state.channels, state.rasa, state.delivery = settings, channels, rasa, delivery
     state.live, state.case_runtime, state.erasure, state.workers = live, cases, eraser, workers
     cases.start()
+    retention.start()
     await workers.start()  # also finishes events left unfinished by a crash or restart
     log.info("gateway ready on %s (channels: %s)", settings.gateway_url, ", ".join(channels))
     try:
         yield
     finally:
+        await retention.stop()
         await workers.stop()
         await eraser.stop()
         await cases.stop()
@@ -75,17 +102,52 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     configure_logging()
+    settings = get_settings()
+    require_safe_settings(settings, "gateway")  # production: no default or weak secret
+    docs = settings.docs_on  # off in production unless SAPHAN_DOCS_ENABLED
     app = FastAPI(
         title="Saphan gateway",
         description="LINE webhooks, Rasa bridge, simulator and the caseworker dashboard.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.include_router(health.router)
     app.include_router(directory_api.router)
     app.include_router(webhook.router)
     app.include_router(erasure.router)
-    if get_settings().simulator_enabled:
+    if settings.simulator_on:
         app.include_router(simulator.router)
     app.include_router(dashboard_router)  # caseworker dashboard + internal case API
+    app.openapi = lambda: public_openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    app.add_middleware(SecurityHeaders, relaxed_paths=frozenset({"/docs", "/redoc"}))
     return app
+
+
+def body_limits(settings: Settings) -> Callable[[str], int]:
+    """Each path's request body limit: LINE webhooks their own, the simulator small."""
+    def limit_for(path: str) -> int:
+        if path.startswith("/line/"):
+            return settings.webhook_max_body_bytes
+        if path.startswith("/simulator"):
+            return min(SIMULATOR_MAX_BODY_BYTES, settings.max_body_bytes)
+        return settings.max_body_bytes
+    return limit_for
+
+
+def public_openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema without the `/internal` routes (`internal_openapi` has them)."""
+    if app.openapi_schema is None:
+        schema = internal_openapi(app)
+        schema["paths"] = {path: item for path, item in schema["paths"].items()
+                           if not path.startswith(INTERNAL_PREFIX)}
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def internal_openapi(app: FastAPI) -> dict[str, Any]:
+    """Every route's schema, internal ones too (for tests such as the OpenAPI fuzz)."""
+    return get_openapi(title=app.title, version=app.version, description=app.description,
+                       routes=app.routes)

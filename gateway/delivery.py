@@ -15,6 +15,7 @@ from gateway import inbox, outbox, users
 from gateway.channels import Channel
 from gateway.inbox import Job
 from gateway.line_sender import LineSender
+from gateway.rich_menu import menu_name
 from gateway.transactions import persist, run
 from saphan.db import utcnow
 from saphan.line_messages import batches
@@ -96,6 +97,17 @@ class Delivery:
         if channel.is_simulator:
             raise Unreachable("caseworkers cannot be notified on a simulator channel")
         await self.sender.push(channel, line_user_id, messages, retry_key)
+
+    async def show_menu_in(self, channel: Channel, line_user_id: str, language: str) -> None:
+        """Give the user the rich menu labelled in `language` when `saphan line setup` made
+        one (LINE only; a failure leaves the channel's default menu)."""
+        if not channel.is_simulator:
+            await self.sender.link_rich_menu(channel, line_user_id,
+                                             menu_name(channel.audience, language))
+
+    async def language(self, conversation_id: str) -> str | None:
+        """The language stored for the person of a conversation (None: unknown)."""
+        return await run(users.language_of, conversation_id)
 
     async def language_of(self, channel: Channel, line_user_id: str) -> str | None:
         """The user's LINE language from their profile (None for the simulator/unknown)."""

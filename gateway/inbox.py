@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import users
+from gateway import outbox, users
 from gateway.models import DONE, FAILED, PENDING, PROCESSING, InboxEvent
 from saphan.db import utcnow
 
@@ -23,6 +23,8 @@ from saphan.db import utcnow
 LEASE_S = 300.0
 #: Stored in place of the payload of an erased event that is still being answered.
 REDACTED_PAYLOAD = '{"redacted": true}'
+#: The type of such an event: nothing is answered, and it is deleted once finished.
+ERASED = "erased"
 
 
 class InvalidEvent(ValueError):
@@ -198,7 +200,31 @@ def claim_next(session: Session, channel: str, line_user_id: str,
     )
 
 
+def _drop_if_erased(session: Session, event_id: int) -> bool:
+    """An event erased while it was being answered (`erase_conversation`) goes when it is
+    finished, with its outbox batches: the answer (the confirmation of "delete my data") has
+    been delivered by then, and the row still holds the LINE id. So does a user row the
+    worker may have made again for it after the erasure (a user's events are answered one at
+    a time, so no later event of theirs can have made it)."""
+    mine = (InboxEvent.id == event_id) & (InboxEvent.event_type == ERASED)
+    row = session.execute(select(InboxEvent.channel, InboxEvent.line_user_id).where(mine)).first()
+    if row is None:
+        return False
+    outbox.erase_event(session, event_id)
+    session.execute(delete(InboxEvent).where(mine))
+    users.forget(session, row.channel, row.line_user_id)
+    return True
+
+
+def erased_in_flight(session: Session) -> int:
+    """Erased events still being answered (the erasure's last step waits for none)."""
+    return int(session.scalar(select(func.count(InboxEvent.id))
+                              .where(InboxEvent.event_type == ERASED)) or 0)
+
+
 def mark_done(session: Session, event_id: int) -> None:
+    if _drop_if_erased(session, event_id):
+        return
     session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
                     .values(status=DONE, completed_at=utcnow(), last_error=None))
 
@@ -219,6 +245,8 @@ def reschedule(session: Session, event_id: int, attempts: int, error: str, base_
     """Back to `pending` after an exponential backoff, or `failed` after `max_attempts`."""
     delay = min(max_s, base_s * 2 ** max(0, attempts - 1))
     status = FAILED if attempts >= max_attempts else PENDING
+    if status == FAILED and _drop_if_erased(session, event_id):
+        return status
     session.execute(
         update(InboxEvent).where(InboxEvent.id == event_id).values(
             status=status, last_error=error[:500],
@@ -228,9 +256,21 @@ def reschedule(session: Session, event_id: int, attempts: int, error: str, base_
     return status
 
 
+def dead_letter(session: Session, event_id: int, reason: str) -> bool:
+    """Give up on an event whose answer LINE refused for good: `failed` at once (the dead
+    letter), with the reason, so the person's next events are not held behind it. An event
+    erased meanwhile by "delete my data" goes instead (False: nothing is left to report)."""
+    if _drop_if_erased(session, event_id):
+        return False
+    session.execute(update(InboxEvent).where(InboxEvent.id == event_id).values(
+        status=FAILED, last_error=reason[:500], completed_at=utcnow()))
+    return True
+
+
 def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
     """Delete the conversation's finished events; events still being answered keep their row
-    (the worker holds it) with the message content replaced by `REDACTED_PAYLOAD`."""
+    (the worker holds it) with the content replaced by `REDACTED_PAYLOAD` and the type
+    `ERASED`, and are deleted with their outbox batches once finished (`mark_done`)."""
     deleted = redacted = 0
     account = users.account_of(session, conversation_id)
     if account is not None:
@@ -239,5 +279,16 @@ def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]
         finished = InboxEvent.status.in_((DONE, FAILED))
         deleted = session.execute(delete(InboxEvent).where(mine & finished)).rowcount
         redacted = session.execute(update(InboxEvent).where(mine & ~finished)
-                                   .values(payload=REDACTED_PAYLOAD)).rowcount
+                                   .values(payload=REDACTED_PAYLOAD, event_type=ERASED)).rowcount
     return {"inbox_deleted": int(deleted or 0), "inbox_redacted": int(redacted or 0)}
+
+
+def purge_done(session: Session, cutoff: datetime) -> dict[str, int]:
+    """Retention: delete events done before `cutoff` (the raw LINE payload, user id and text go
+    with the row). Events not done stay whatever their age: pending and processing ones are
+    still being answered, failed ones wait for the operator."""
+    deleted = session.execute(delete(InboxEvent).where(
+        InboxEvent.status == DONE, InboxEvent.completed_at < cutoff)).rowcount
+    kept = session.scalar(select(func.count(InboxEvent.id)).where(
+        InboxEvent.status != DONE, InboxEvent.received_at < cutoff))
+    return {"inbox_deleted": int(deleted or 0), "inbox_kept_not_done": int(kept or 0)}

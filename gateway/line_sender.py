@@ -1,7 +1,8 @@
 """Send messages through the LINE Messaging API (line-bot-sdk v3, async client).
 
 Reply first; the caller pushes when the reply token is expired or invalid. 429/5xx are retried
-with exponential backoff; pushes carry `X-Line-Retry-Key` so a retry never duplicates a message
+with exponential backoff (honouring `Retry-After`); another 4xx is final (`LineRejected`); pushes
+carry `X-Line-Retry-Key` so a retry never duplicates a message
 (LINE answers 409 when that key was already accepted).
 """
 
@@ -28,6 +29,15 @@ log = logging.getLogger("saphan.gateway.line")
 
 class LineSendError(RuntimeError):
     """LINE did not accept a push after all retries; the event stays queued."""
+
+
+class LineRejected(LineSendError):
+    """LINE refused a message for good (a 4xx other than 409/429): sending it again cannot
+    succeed, so the event is dead-lettered instead of blocking the person's queue."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"LINE refused the message (HTTP {status})")
+        self.status = status
 
 
 def _retryable(status: int | None) -> bool:
@@ -78,7 +88,7 @@ class LineSender:
                 if exc.status == 409:  # this retry key was already accepted: sent before
                     return
                 if not _retryable(exc.status):
-                    raise LineSendError(f"push rejected with HTTP {exc.status}") from exc
+                    raise LineRejected(int(exc.status)) from exc
                 error = f"HTTP {exc.status}"
                 delay = _retry_after(exc.headers)
             except Exception as exc:
@@ -95,6 +105,21 @@ class LineSender:
             log.info("profile on %s unavailable: %s", channel.name, type(exc).__name__)
             return None
         return profile.language
+
+    async def link_rich_menu(self, channel: Channel, user_id: str, menu_name: str) -> bool:
+        """Show the user the channel's rich menu named `menu_name` (made by `saphan line
+        setup`); False when it does not exist or LINE refused (the default menu stays)."""
+        try:
+            api = self._api(channel)
+            menus = (await api.get_rich_menu_list()).richmenus
+            menu_id = next((m.rich_menu_id for m in menus if m.name == menu_name), None)
+            if menu_id is None:
+                return False
+            await api.link_rich_menu_id_to_user(user_id, menu_id)
+            return True
+        except Exception as exc:
+            log.info("rich menu for a user on %s not set: %s", channel.name, type(exc).__name__)
+            return False
 
     async def aclose(self) -> None:
         for client in self._clients.values():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saphan.crypto import EncryptedText
 from saphan.db import Base, UTCDateTime
 
 # Inbox event states
@@ -41,7 +42,7 @@ class InboxEvent(Base):
     channel: Mapped[str] = mapped_column(String(64))
     line_user_id: Mapped[str] = mapped_column(String(64), index=True)
     event_type: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[str] = mapped_column(Text)  # the event JSON as LINE sent it
+    payload: Mapped[str] = mapped_column(EncryptedText)  # the event JSON as LINE sent it
     reply_token: Mapped[str | None] = mapped_column(String(128), nullable=True)
     reply_token_used: Mapped[bool] = mapped_column(Boolean, default=False)
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -70,6 +71,6 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # answer | fallback | welcome
     # reply | push | simulator
     method: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    messages: Mapped[str] = mapped_column(Text)  # JSON list of LINE message objects
+    messages: Mapped[str] = mapped_column(EncryptedText)  # JSON list of LINE messages
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

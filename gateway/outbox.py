@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway import users
-from gateway.models import OutboxMessage
+from gateway.models import PENDING, PROCESSING, InboxEvent, OutboxMessage
 from saphan.db import utcnow
 
 
@@ -67,6 +68,16 @@ def sent_to(session: Session, channel: str, line_user_id: str,
     return [(row_id, json.loads(messages)) for row_id, messages in rows]
 
 
+def erase_event(session: Session, event_id: int) -> int:
+    """Delete the batches answering one inbox event (that event was erased while being
+    answered). Simulator batches stay: the local chat page still has to show them and they
+    hold no LINE id."""
+    result = session.execute(delete(OutboxMessage).where(
+        OutboxMessage.inbox_event_id == event_id,
+        OutboxMessage.method.is_(None) | (OutboxMessage.method != "simulator")))
+    return int(result.rowcount or 0)
+
+
 def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
     """Delete every batch sent (or to be sent) to the conversation's user."""
     account = users.account_of(session, conversation_id)
@@ -76,3 +87,14 @@ def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]
     result = session.execute(delete(OutboxMessage).where(
         OutboxMessage.channel == channel, OutboxMessage.line_user_id == line_user_id))
     return {"outbox_deleted": int(result.rowcount or 0)}
+
+
+def purge_sent(session: Session, cutoff: datetime) -> dict[str, int]:
+    """Retention: delete batches recorded before `cutoff` unless their inbox event is still
+    being answered (its unsent batches are resent with their retry keys)."""
+    unfinished = select(InboxEvent.id).where(InboxEvent.status.in_((PENDING, PROCESSING)))
+    deleted = session.execute(delete(OutboxMessage).where(
+        OutboxMessage.created_at < cutoff,
+        OutboxMessage.inbox_event_id.is_(None) | OutboxMessage.inbox_event_id.not_in(unfinished),
+    )).rowcount
+    return {"outbox_deleted": int(deleted or 0)}

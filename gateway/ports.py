@@ -26,6 +26,12 @@ class HandoffHook(Protocol):
         into the case (then it must not go to Rasa), else None."""
         ...
 
+    async def delivery_failed(self, conversation_id: str, language: str, emergency: bool,
+                              reason: str) -> None:
+        """LINE refused a message to this person for good: a caseworker must learn it by
+        another route (an emergency opens an urgent case; an open case is told)."""
+        ...
+
 
 class OwnerEraser(Protocol):
     """One owner's part of "delete my data": erase what it stores about a conversation on the

@@ -18,11 +18,11 @@ from gateway import inbox, outbox, users
 from gateway.channels import Channel
 from gateway.delivery import Delivery, Unreachable
 from gateway.inbox import Job
-from gateway.line_sender import LineSendError
+from gateway.line_sender import LineRejected, LineSendError
 from gateway.ports import Forwarded, HandoffHook
 from gateway.rasa_bridge import RasaBridge, RasaUnavailable
 from gateway.transactions import persist, run
-from saphan.language import guess_language, native_name
+from saphan.language import SET_LANGUAGE_KEY, guess_language, native_name
 from saphan.line_messages import quick_reply, rasa_to_line, text_message
 from saphan.settings import Settings
 
@@ -31,6 +31,23 @@ MEDIA_TYPES = {"sticker", "image", "audio", "video", "file"}
 LOCATION_INTENT = "/find_service"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 LANGUAGE_POSTBACK_PREFIX = "lang="
+
+
+def chosen_language(responses: list[dict[str, Any]]) -> str | None:
+    """The language the person chose in this turn, if the bot said so (`SET_LANGUAGE_KEY`)."""
+    for response in reversed(responses):
+        custom = response.get("custom")
+        if isinstance(custom, dict) and custom.get(SET_LANGUAGE_KEY) in full_languages("gateway"):
+            return str(custom[SET_LANGUAGE_KEY])
+    return None
+
+
+def offered_languages(channel: Channel) -> tuple[str, ...]:
+    """Languages offered at the welcome: all five to the public; Thai and English to officers
+    (their screening conversation exists in those only)."""
+    if channel.audience == "officer":
+        return full_languages("screening")
+    return full_languages("gateway")
 
 
 def handoff_ack(forwarded: Forwarded, message: str, language: str) -> str | None:
@@ -58,6 +75,9 @@ class EventProcessor:
         `inbox.release_orphans`)."""
         try:
             await self._process(job)
+        except LineRejected as exc:
+            await self._dead_letter(job, exc)
+            return
         except (RasaUnavailable, LineSendError, Unreachable) as exc:
             await self._retry_later(job, str(exc))
             return
@@ -71,6 +91,27 @@ class EventProcessor:
             await self._retry_later(job, f"{type(exc).__name__}: {exc}")
             return
         await persist(inbox.mark_done, job.id)
+
+    async def _dead_letter(self, job: Job, exc: LineRejected) -> None:
+        """LINE refused the answer for good: sending again cannot help and would hold the
+        person's later messages (an emergency among them) behind this one. The event is
+        dead-lettered, operators see it in the log, and a caseworker is told through the case
+        (an emergency gets an urgent case even if the bot's answer never arrived)."""
+        if not await persist(inbox.dead_letter, job.id, str(exc)):
+            log.warning("event %s: LINE refused it; it was erased meanwhile", job.id)
+            return
+        log.warning("event %s dead-lettered: %s", job.id, exc)
+        message = job.payload.get("message")
+        said = str(message.get("text", "")) if isinstance(message, dict) else ""
+        user = await run(users.get_or_create, job.channel, job.line_user_id,
+                         self.settings.pseudonym_key.get_secret_value())
+        try:
+            await self.handoff.delivery_failed(user.conversation_id, user.language,
+                                               bool(said and load_matcher().match(said)),
+                                               str(exc))
+        except Exception:
+            log.exception("event %s: telling a caseworker about the refused message failed",
+                          job.id)
 
     async def _retry_later(self, job: Job, error: str) -> None:
         s = self.settings
@@ -90,8 +131,10 @@ class EventProcessor:
             job.fallback_sent = True
         if any(item.kind != "fallback" for item in sent):
             return  # the answer was already produced; it is delivered now
+        if job.event_type == inbox.ERASED:
+            return  # erased by "delete my data" before it was answered: nothing to answer
         user = await run(users.get_or_create, job.channel, job.line_user_id,
-                         self.settings.secret_key.get_secret_value())
+                         self.settings.pseudonym_key.get_secret_value())
         event = job.payload
         kind = job.event_type
         if kind == "follow":
@@ -116,7 +159,7 @@ class EventProcessor:
             body = str(message.get("text", ""))
             language = guess_language(body, user.language, full_languages("gateway"))
             if language != user.language:
-                await run(users.update_user, job.channel, job.line_user_id, language=language)
+                await self._keep_language(job, channel, language)
                 user = users.User(**{**user.__dict__, "language": language})
             await self._ask_rasa(job, channel, user, body, None)
         elif mtype == "location":
@@ -140,6 +183,9 @@ class EventProcessor:
                     "language": user.language, "location": location}
         try:
             responses = await self.rasa.send(user.conversation_id, message, metadata)
+            chosen = chosen_language(responses)
+            if chosen is not None and chosen != user.language:
+                await self._keep_language(job, channel, chosen)
             messages = rasa_to_line(responses)
             if not messages and not await self.rasa.action_server_up():
                 raise RasaUnavailable("Rasa gave no answer and the action server is down")
@@ -153,22 +199,31 @@ class EventProcessor:
             await self.delivery.answer(job, "answer", messages)
 
     async def _welcome(self, job: Job, channel: Channel, user: users.User) -> None:
+        """Welcome in the language of the person's phone (LINE profile) if we speak it, with
+        the languages to choose from, each named in its own script."""
+        offered = offered_languages(channel)
         language = user.language
         profile_language = await self.delivery.language_of(channel, job.line_user_id)
-        if profile_language in full_languages("gateway"):
+        if profile_language in offered:
             language = profile_language
-        await run(users.update_user, job.channel, job.line_user_id, active=True,
-                  language=language)
+        await run(users.update_user, job.channel, job.line_user_id, active=True)
+        await self._keep_language(job, channel, language)
         welcome = text_message(text("gateway", "welcome", language))
         welcome["quickReply"] = quick_reply([
             {"title": native_name(code), "payload": f"{LANGUAGE_POSTBACK_PREFIX}{code}"}
-            for code in full_languages("gateway")
+            for code in offered
         ])
         await self.delivery.answer(job, "answer", [welcome])
+
+    async def _keep_language(self, job: Job, channel: Channel, language: str) -> None:
+        """Store the person's language (every later message of every part uses it) and give
+        them the rich menu in it."""
+        await run(users.update_user, job.channel, job.line_user_id, language=language)
+        await self.delivery.show_menu_in(channel, job.line_user_id, language)
 
     async def _set_language(self, job: Job, language: str) -> None:
         if language not in full_languages("gateway"):
             return
-        await run(users.update_user, job.channel, job.line_user_id, language=language)
+        await self._keep_language(job, self.delivery.channel(job.channel), language)
         done = text_message(text("gateway", "language_set", language))
         await self.delivery.answer(job, "answer", [done])

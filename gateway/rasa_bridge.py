@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from saphan.db import make_engine
+from saphan.db import make_engine, scrub_deleted
+from saphan.processes import rasa_status_url, rasa_token
 from saphan.settings import Settings
 
 #: Rasa's SQL tracker store table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
@@ -24,14 +25,16 @@ class RasaUnavailable(RuntimeError):
     """Rasa (or the action server behind it) did not answer in time or answered with an error."""
 
 
-def conversation_id(secret_key: str, channel: str, line_user_id: str) -> str:
-    """Stable pseudonymous id: HMAC-SHA256(secret key, channel:LINE user id), 32 hex chars."""
-    digest = hmac.new(secret_key.encode(), f"{channel}:{line_user_id}".encode(), hashlib.sha256)
+def conversation_id(pseudonym_key: str, channel: str, line_user_id: str) -> str:
+    """Pseudonymous id of a new user: HMAC-SHA256(pseudonym key, channel:LINE id), 32 hex chars
+    (stored with the user, so a rotated key changes only new users' ids)."""
+    digest = hmac.new(pseudonym_key.encode(), f"{channel}:{line_user_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
 def erase_tracker_events(tracker_store_url: str, conversation_id: str) -> int:
-    """Delete all of the conversation's events from Rasa's SQL tracker store."""
+    """Delete all of the conversation's events from Rasa's SQL tracker store, then scrub the
+    deleted bytes from its files (`saphan.db.scrub_deleted`)."""
     engine = make_engine(tracker_store_url)
     try:
         with engine.begin() as connection:
@@ -39,19 +42,22 @@ def erase_tracker_events(tracker_store_url: str, conversation_id: str) -> int:
                 text(f"DELETE FROM {RASA_EVENTS_TABLE} WHERE sender_id = :sender"),
                 {"sender": conversation_id},
             )
-            return int(result.rowcount or 0)
+        scrub_deleted(engine, [RASA_EVENTS_TABLE])
+        return int(result.rowcount or 0)
     finally:
         engine.dispose()
 
 
 class RasaBridge:
-    """A pooled HTTP client for Rasa (`POST {rasa_url}/webhooks/rest/webhook` and the tracker
-    API) and the action server's health check."""
+    """A pooled HTTP client for Rasa (`POST {rasa_url}/webhooks/rest/webhook`, which needs no
+    token, and the HTTP API: status, tracker, sent with Rasa's auth token) and the action
+    server's health check."""
 
     def __init__(self, settings: Settings) -> None:
         self.rasa_url = settings.rasa_url
         self.url = f"{settings.rasa_url}/webhooks/rest/webhook"
-        self.status_url = f"{settings.rasa_url}/status"
+        self.status_url = rasa_status_url(settings)  # Rasa's HTTP API needs its auth token
+        self.auth = {"token": rasa_token(settings)}
         self.action_health_url = f"{settings.action_server_url}/health"
         self.tracker_store_url = settings.tracker_store_url
         self.client = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
@@ -91,7 +97,7 @@ class RasaBridge:
         nothing); then the rows are deleted."""
         response = await self.client.put(
             f"{self.rasa_url}/conversations/{conversation_id}/tracker/events", json=[],
-            timeout=TURN_END_TIMEOUT_S)
+            params=self.auth, timeout=TURN_END_TIMEOUT_S)
         response.raise_for_status()
         return await asyncio.to_thread(erase_tracker_events, self.tracker_store_url,
                                        conversation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ def _snapshot(row: LineUser) -> User:
     return User(row.channel, row.line_user_id, row.conversation_id, row.language, row.active)
 
 
-def get_or_create(session: Session, channel: str, line_user_id: str, secret_key: str,
+def get_or_create(session: Session, channel: str, line_user_id: str, pseudonym_key: str,
                   language: str | None = None) -> User:
     """The user of `channel` (created on first contact, language Thai unless given)."""
     query = select(LineUser).where(LineUser.channel == channel,
@@ -38,7 +38,7 @@ def get_or_create(session: Session, channel: str, line_user_id: str, secret_key:
         return _snapshot(row)
     row = LineUser(
         channel=channel, line_user_id=line_user_id,
-        conversation_id=conversation_id(secret_key, channel, line_user_id),
+        conversation_id=conversation_id(pseudonym_key, channel, line_user_id),
         language=language_or_default("gateway", language), active=True,
         created_at=utcnow(),
     )
@@ -64,9 +64,27 @@ def account_of(session: Session, conversation_id: str) -> tuple[str, str] | None
     return None if row is None else (row[0], row[1])
 
 
-def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
-    """Nothing is deleted: the pseudonymous row (LINE id -> conversation id, language) is
-    needed to keep answering the user; it holds no chat content. Reports the rows kept."""
-    kept = session.scalar(select(func.count()).select_from(LineUser)
+def language_of(session: Session, conversation_id: str) -> str | None:
+    """The language stored for the user of a conversation (None: no such user)."""
+    return session.scalar(select(LineUser.language)
                           .where(LineUser.conversation_id == conversation_id))
-    return {"users_kept": int(kept or 0)}
+
+
+def forget(session: Session, channel: str, line_user_id: str) -> int:
+    """Delete the user's row, if any (`inbox` calls it when an erased event is finished)."""
+    return int(session.execute(delete(LineUser).where(
+        LineUser.channel == channel, LineUser.line_user_id == line_user_id)).rowcount or 0)
+
+
+def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
+    """Delete the user's row, the one place that maps the LINE id to the conversation (runs
+    last: the inbox and outbox erasers look the LINE id up here first).
+
+    The confirmation of "delete my data" still reaches the person: it is the answer to the
+    inbox event being processed, and the worker holds that event's LINE id and reply token in
+    memory (`inbox.Job`); when that event is finished it is deleted with its outbox batches
+    (`inbox.mark_done`). If the person writes again they are a new user (a new row; nothing
+    of the erased conversation is linked to it: cases were unlinked, the tracker erased)."""
+    deleted = session.execute(delete(LineUser)
+                              .where(LineUser.conversation_id == conversation_id)).rowcount
+    return {"users_deleted": int(deleted or 0)}

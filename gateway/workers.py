@@ -1,5 +1,8 @@
 """Background workers inside the gateway process: one asyncio task per user with due events,
-so each user's events run in order and different users run in parallel."""
+so each user's events run in order and different users run in parallel.
+
+Simulator users have their own, smaller lane (`simulator_workers` slots): however many of them
+queue up, LINE users' events never wait for a slot behind them."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import logging
 import time
 
 from gateway import inbox
+from gateway.channels import SIMULATOR_PREFIX
 from gateway.processor import EventProcessor
 from gateway.transactions import run
 from saphan.db import utcnow
@@ -19,11 +23,13 @@ SWEEP_S = 10.0  # how often claims of vanished workers are looked for (`inbox.re
 
 
 class InboxWorkers:
-    def __init__(self, processor: EventProcessor, max_parallel_users: int = 16) -> None:
+    def __init__(self, processor: EventProcessor, max_parallel_users: int = 16,
+                 simulator_workers: int = 2) -> None:
         self.processor = processor
         self._wake = asyncio.Event()
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(max_parallel_users)
+        self._simulator_slots = asyncio.Semaphore(simulator_workers)
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._holding: set[int] = set()  # ids of the events this process's workers hold
@@ -72,7 +78,8 @@ class InboxWorkers:
     async def _drain(self, key: tuple[str, str]) -> None:
         """Process the user's due events one after another, oldest first."""
         try:
-            async with self._slots:
+            simulated = key[0].startswith(SIMULATOR_PREFIX)
+            async with self._simulator_slots if simulated else self._slots:
                 while not self._stopping:
                     job = await run(inbox.claim_next, *key)
                     if job is None:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from referral_directory.records import CSV_COLUMNS, LIST_FIELDS, ServiceRecord
+from saphan.csv_safe import SafeDictWriter, restore
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _from_csv(text: str, path: str) -> list[tuple[int, dict[str, Any]]]:
             raise DirectoryFileError(path, [Problem(reader.line_num, "", "too many values")])
         row: dict[str, Any] = {}
         for key, value in raw.items():
-            value = (value or "").strip()
+            value = restore(value or "").strip()  # undo the export's formula guard
             if key in LIST_FIELDS:
                 row[key] = [v.strip() for v in value.split(";") if v.strip()]
             elif value:
@@ -127,7 +128,7 @@ def read_records(path: Path | str) -> list[ServiceRecord]:
 
 def write_csv(records: list[ServiceRecord], out: io.TextIOBase | Any) -> int:
     """Write records as CSV (the import format); return the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for record in records:
         writer.writerow(record.to_flat())

@@ -9,7 +9,9 @@ drain time. Bounded: `--down` seconds down, at most `--drain` seconds to drain.
     PYTHONPATH=. .venv/bin/python -m reliability.faults --faults actions,rasa,gateway
 
 `--check` exits 1 when an accepted event was lost or a message sent twice (CI:
-`make reliability-short`).
+`make reliability-short`). `--supervised`: nobody restarts a killed process but the real
+supervisor of `saphan run` (`saphan.supervisor.Supervisor.watch`, restart with backoff);
+'restart s' is then the time from the kill until the part is healthy again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,6 +79,19 @@ def restart(live: LiveStack, name: str, timeout: float = 240.0) -> float:
     return time.monotonic() - start
 
 
+def restarted_by_supervisor(live: LiveStack, name: str, restarts_before: int,
+                            timeout: float = 240.0) -> float:
+    """Wait until the supervisor has started `name` again and it is healthy; seconds waited."""
+    start = time.monotonic()
+    sup = live.stack.supervisor
+    spec = next(s for s in sup.specs if s.name == name)
+    while sup.restarts[name] <= restarts_before or not is_healthy(spec.health_url):
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"the supervisor did not bring {name} back in {timeout:.0f}s")
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
 def db_counts(database_url: str) -> tuple[int, int, int]:
     """(inbox events, unfinished events, outbox batches sent)."""
     engine = make_engine(database_url)
@@ -115,7 +131,7 @@ async def settled_counts(live: LiveStack, timeout: float) -> tuple[tuple, tuple]
 
 
 async def one_fault(live: LiveStack, name: str, users: int, before: float, down: float,
-                    drain: float, seed: int) -> list[object]:
+                    drain: float, seed: int, supervised: bool = False) -> list[object]:
     url = live.database_url
     (total0, _, sent0), (calls0, fallbacks0) = await settled_counts(live, drain)
     result = StepResult(users)
@@ -135,9 +151,17 @@ async def one_fault(live: LiveStack, name: str, users: int, before: float, down:
     async with httpx.AsyncClient(timeout=10) as client:
         loops = [asyncio.create_task(user_loop(n)) for n in range(users)]
         await asyncio.sleep(before)
-        await asyncio.to_thread(kill, live, name)
-        await asyncio.sleep(down)
-        restart_s = await asyncio.to_thread(restart, live, name)
+        if supervised and name != "database":
+            restarts = live.stack.supervisor.restarts[name]
+            killed_at = time.monotonic()
+            await asyncio.to_thread(kill, live, name)
+            await asyncio.to_thread(restarted_by_supervisor, live, name, restarts)
+            restart_s = time.monotonic() - killed_at
+            down = round(restart_s, 1)
+        else:
+            await asyncio.to_thread(kill, live, name)
+            await asyncio.sleep(down)
+            restart_s = await asyncio.to_thread(restart, live, name)
         await asyncio.sleep(before)
         stop.set()
         await asyncio.gather(*loops)
@@ -155,8 +179,8 @@ async def one_fault(live: LiveStack, name: str, users: int, before: float, down:
 
 
 async def run(live: LiveStack, faults: list[str], users: int, before: float, down: float,
-              drain: float, load_seconds: float) -> tuple[list[object] | None,
-                                                          list[list[object]]]:
+              drain: float, load_seconds: float,
+              supervised: bool = False) -> tuple[list[object] | None, list[list[object]]]:
     load_row = None
     if load_seconds:
         await run_step(live, 1, 2.0, 5, seed=9999)  # warm-up
@@ -165,7 +189,8 @@ async def run(live: LiveStack, faults: list[str], users: int, before: float, dow
         print("  load: " + " | ".join(str(v) for v in load_row), flush=True)
     rows = []
     for i, name in enumerate(faults):
-        row = await one_fault(live, name, users, before, down, drain, seed=i)
+        row = await one_fault(live, name, users, before, down, drain, seed=i,
+                              supervised=supervised)
         print("  " + " | ".join(str(v) for v in row), flush=True)
         rows.append(row)
     return load_row, rows
@@ -205,6 +230,8 @@ def main() -> None:
                         "postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when an accepted event is lost or a message duplicated")
+    parser.add_argument("--supervised", action="store_true",
+                        help="the real supervisor restarts killed processes (not this script)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--note", action="append", default=[])
     args = parser.parse_args()
@@ -222,11 +249,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="saphan-faults-") as work, \
             live_stack(Path(work), database, args.postgres_url,
                        inbox_retry_base_s=0.5, inbox_retry_max_s=2.0) as live:
+        watcher = None
+        if args.supervised:
+            watcher = threading.Thread(target=live.stack.supervisor.watch, daemon=True)
+            watcher.start()
         load_row, rows = asyncio.run(run(live, faults, args.users, args.before, args.down,
-                                         args.drain, args.load_seconds))
+                                         args.drain, args.load_seconds, args.supervised))
     notes = [f"{args.users} users in short conversations (2-6 messages each), a message every "
-             f"~0.2 s after the answer; each part down {args.down:g} s (SIGKILL of its process "
-             "group, restart from the same command; 'database' cuts every connection to "
+             f"~0.2 s after the answer; " + (
+                 "each process SIGKILLed (its process group) and restarted by the real "
+                 "supervisor of `saphan run` ('down s' = kill to healthy); " if args.supervised
+                 else f"each part down {args.down:g} s (SIGKILL of its process group, "
+                 "restart from the same command); ") + "'database' cuts every connection to "
              f"PostgreSQL through a TCP forwarder and refuses new ones); app database: "
              f"{database}.",
              "'refused (redelivered)' = webhooks the gateway could not store while it or the "

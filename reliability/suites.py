@@ -54,8 +54,11 @@ def main() -> int:
                                   f"--junitxml={report}", *args.pytest_args], cwd=ROOT)
         rows = summarise(report) if report.exists() else []
     notes = ["pytest tests/reliability: fuzz (hostile webhook bodies and messages), OpenAPI "
-             "(schemathesis against the public schema), security (forged/replayed webhooks, "
-             "anonymous access to every route, CSRF, secrets and LINE ids in logs), database "
+             "(schemathesis against the full schema, /internal included), security "
+             "(forged/replayed webhooks, anonymous access to every route, CSRF, secrets and LINE "
+             "ids in logs, production start refused with weak secrets, simulator/docs off in "
+             "production, 30 MB bodies, simulator lane, CSV formulas, headers, Rasa and "
+             "action-server tokens), database "
              "outage (PostgreSQL; skipped without TEST_DATABASE_URL), Rasa launcher.",
              f"pytest exit status {status}."]
     publish("Fuzz, security and outage suites (make reliability)", table(HEADERS, rows),

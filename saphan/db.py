@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -70,7 +70,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
     cursor.close()
+
+
+def scrub_deleted(engine: Engine, tables: Sequence[str]) -> str:
+    """After personal data was deleted (erasure, retention): leave none of it in the files.
+
+    SQLite: `secure_delete` (every connection) already zeroed the freed cells, but the
+    write-ahead log keeps the old page images until it is checkpointed and truncated, which
+    this does. PostgreSQL has no secure delete: deleted rows stay in the table's pages until
+    VACUUM prunes them, which this runs on `tables`; it does not guarantee the bytes are
+    overwritten, nor reach WAL archives, replicas or backups (docs/security.md: encrypted
+    disks and backups, texts encrypted at rest). Returns what was done, for the log."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        return "wal checkpoint busy" if busy else "wal checkpointed and truncated"
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f'VACUUM "{table}"')
+        return f"vacuumed {len(tables)} tables"
+    return "nothing to do"
 
 
 #: Stored in place of a NUL character, which PostgreSQL text cannot hold.

@@ -49,6 +49,11 @@ SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
 #: The gateway guesses English only from a Latin word this long ("ok" says nothing).
 MIN_LATIN_WORD = 3
 
+#: Key of the custom bot message (`{"set_language": "my"}`) by which the action server tells
+#: the gateway the language a person chose in the conversation ("ภาษาพม่า", a language
+#: button); the gateway stores it for the person and sends it with every later message.
+SET_LANGUAGE_KEY = "set_language"
+
 
 def native_name(code: str) -> str:
     """The language's name in its own script (for menus)."""
@@ -56,8 +61,11 @@ def native_name(code: str) -> str:
 
 
 def language_name(code: str, in_language: str) -> str:
-    """The name of language `code` written in `in_language` (default language if unknown)."""
-    names = LANGUAGE_NAMES[code]
+    """The name of language `code` written in `in_language` (default language if unknown);
+    a code we do not know is shown as it is."""
+    names = LANGUAGE_NAMES.get(code)
+    if names is None:
+        return code
     return names.get(in_language) or names[DEFAULT_LANGUAGE]
 
 
@@ -107,8 +115,10 @@ def reply_language(*preferences: str | None, supported: Collection[str] = LANGUA
 
 def guess_language(message: str, current: str,
                    supported: Collection[str] = LANGUAGES) -> str:
-    """The gateway's rule for a typed message: Thai script → th; Latin words (≥ MIN_LATIN_WORD
-    letters) without other scripts → en; nothing detectable, or a language not in `supported`
-    → keep `current`."""
+    """The gateway's rule for a typed message, whose result is stored for the person: Thai,
+    Myanmar, Khmer or Lao script → that language (the most frequent one); Latin words
+    (≥ MIN_LATIN_WORD letters) without any of those scripts → en (a person writing Latin
+    script is not writing Thai); nothing detectable (emoji, digits, "ok"), or a language not
+    in `supported` → keep `current`."""
     detected = detect_language(message, min_latin_word=MIN_LATIN_WORD)
     return reply_language(detected, current, supported=supported)

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -74,7 +75,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env: dict[str, str] = {}
     for name, value in settings.model_dump().items():
         value = _revealed(value)
-        text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+        if value is None:
+            text = ""  # unset: the child applies the same default
+        else:
+            text = json.dumps(value) if isinstance(value, list | dict) else str(value)
         env[f"{ENV_PREFIX}{name.upper()}"] = text
     return env
 
@@ -94,14 +98,23 @@ def rasa_spec(settings: Settings, model: Path) -> ProcessSpec:
     env["SAPHAN_ACTION_SERVER_URL"] = settings.action_server_url
     argv = [  # = `rasa run ...` with saphan/rasa_launch.py's speed-up
         str(rasa_executable().with_name("python")), "-m", "saphan.rasa_launch", "run",
-        "--enable-api",
+        "--enable-api", "--auth-token", settings.rasa_auth_token.get_secret_value(),
         "--model", str(model),
         "--endpoints", str(BOT_DIR / "endpoints.yml"),
         "--credentials", str(BOT_DIR / "credentials.yml"),
         "--port", str(settings.rasa_port),
         "--interface", "127.0.0.1",
     ]
-    return ProcessSpec("rasa", argv, env, f"{settings.rasa_url}/status")
+    return ProcessSpec("rasa", argv, env, rasa_status_url(settings))
+
+
+def rasa_status_url(settings: Settings) -> str:
+    """Rasa's `/status` (its HTTP API needs the auth token, as a `token` query parameter)."""
+    return f"{settings.rasa_url}/status?{urlencode({'token': rasa_token(settings)})}"
+
+
+def rasa_token(settings: Settings) -> str:
+    return settings.rasa_auth_token.get_secret_value()
 
 
 def _app_python() -> str:
@@ -110,13 +123,17 @@ def _app_python() -> str:
 
 
 def action_server_spec(settings: Settings) -> ProcessSpec:
+    """rasa-sdk bound to loopback (it reads SANIC_HOST; its default is every interface); the
+    `actions` package checks the production settings and Rasa's token (actions/guard.py)."""
     argv = [
         _app_python(), "-m", "rasa_sdk",
         "--actions", "actions",
         "--port", str(settings.action_server_port),
     ]
+    env = _child_env(settings)
+    env["SANIC_HOST"] = "127.0.0.1"
     health = f"{settings.action_server_url}/health"
-    return ProcessSpec("actions", argv, _child_env(settings), health)
+    return ProcessSpec("actions", argv, env, health)
 
 
 def gateway_spec(settings: Settings) -> ProcessSpec:

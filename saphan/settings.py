@@ -5,6 +5,7 @@ Every variable is prefixed `SAPHAN_`; e.g. `SAPHAN_DATABASE_URL`.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -16,6 +17,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from saphan.paths import ROOT, VAR_DIR
 
 ENV_PREFIX = "SAPHAN_"
+
+#: Public development key for encryption at rest (production refuses it).
+DEV_ENCRYPTION_KEY = "c2FwaGFuLWRldmVsb3BtZW50LWtleS1ub3Qtc2VjcmU="
 
 
 class SettingsError(ValueError):
@@ -96,14 +100,38 @@ class Settings(BaseSettings):
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_s: float = 10.0
 
-    # Secrets
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse default/weak secrets; simulator and API docs off.",
+    )
+
+    # Secrets (production refuses the defaults: saphan/production.py; make one with
+    # python -c 'import secrets; print(secrets.token_urlsafe(32))')
     internal_api_token: SecretStr = Field(
         default=SecretStr("dev-internal-token-change-me"),
         description="Shared secret for action server -> gateway internal API calls.",
     )
-    secret_key: SecretStr = Field(
-        default=SecretStr("dev-secret-key-change-me"),
+    session_key: SecretStr = Field(
+        default=SecretStr("dev-session-key-change-me"),
         description="Signs dashboard sessions and CSRF tokens.",
+    )
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("dev-pseudonym-key-change-me"),
+        description="Keys the pseudonymous conversation id of a new LINE user (HMAC); existing "
+        "users keep their stored id, so rotating it orphans nothing.",
+    )
+    encryption_keys: SecretStr = Field(
+        default=SecretStr(DEV_ENCRYPTION_KEY),
+        description="Comma-separated Fernet keys for encryption at rest: the first encrypts, "
+        "all decrypt (rotation: put a new key first, keep the old ones until re-encrypted).",
+    )
+    rasa_auth_token: SecretStr = Field(
+        default=SecretStr("dev-rasa-token-change-me"),
+        description="Rasa's --auth-token; the gateway sends it on every Rasa HTTP API call.",
+    )
+    action_server_token: SecretStr = Field(
+        default=SecretStr("dev-action-token-change-me"),
+        description="Rasa -> action server shared token (header X-Saphan-Action-Token).",
     )
 
     # LINE
@@ -131,7 +159,25 @@ class Settings(BaseSettings):
     inbox_retry_max_s: float = Field(default=60.0, description="Longest delay between retries.")
     inbox_max_attempts: int = Field(default=200, description="Then the event is marked failed.")
     line_send_attempts: int = Field(default=5, description="Tries per LINE API call on 429/5xx.")
-    simulator_enabled: bool = Field(default=True, description="Serve /simulator (local chat page).")
+    simulator_enabled: bool | None = Field(
+        default=None, description="Serve /simulator (chat page); empty = on in development only."
+    )
+    simulator_workers: int = Field(
+        default=2, ge=1, description="Simulator events run in their own pool of this many workers."
+    )
+    simulator_rate_per_minute: int = Field(
+        default=30, ge=1, description="Simulator messages per minute per client address (429)."
+    )
+    docs_enabled: bool | None = Field(
+        default=None, description="Serve /docs, /redoc, /openapi.json; empty = development only."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is used.",
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1, description="Larger request bodies -> 413 (every route)."
+    )
 
     # Referral directory
     admin_api_token: SecretStr = Field(
@@ -149,16 +195,39 @@ class Settings(BaseSettings):
         default=300.0, description="Urgent case unclaimed this long -> notified again, wider."
     )
     case_notify_check_s: float = Field(default=10.0, description="How often renotify checks run.")
-    dashboard_session_max_age_s: int = Field(default=8 * 3600, description="Login lifetime.")
-    login_max_failures: int = Field(default=5, description="Failed logins per window, then 429.")
-    login_window_s: float = Field(default=300.0, description="Login rate-limit window.")
+    dashboard_session_max_age_s: int = Field(
+        default=8 * 3600, ge=60, description="A login ends this long after it began (absolute)."
+    )
+    dashboard_session_idle_s: int = Field(
+        default=30 * 60, ge=60, description="A login ends after this long without a request."
+    )
+    login_delay_max_s: float = Field(
+        default=30.0, ge=0, description="Longest wait after failed logins of one account from "
+        "one client (1, 2, 4... s); other clients are never delayed by them."
+    )
+
+    # Retention and notification limits (docs/privacy.md, docs/security.md)
+    retention_payload_days: int = Field(
+        default=30, ge=1, description="Raw inbox payloads and outbox bodies of done events are "
+        "deleted this many days after the event was done (the batch sent).")
+    retention_closed_case_months: int = Field(
+        default=24, ge=1, description="Closed cases are anonymised this many months (30 days) "
+        "after closing, unless on legal hold.")
+    retention_check_s: float = Field(
+        default=3600.0, ge=0, description="How often the gateway runs retention; 0 = never.")
+    case_notify_person_max: int = Field(
+        default=3, ge=1, description="Caseworker LINE notifications per person per window.")
+    case_notify_global_max: int = Field(
+        default=30, ge=1, description="Caseworker LINE notifications in all per window.")
+    case_notify_window_s: float = Field(
+        default=3600.0, gt=0, description="Window of the notification limits (seconds).")
 
     # Officer screening (screening issue)
     screening_notes_key: SecretStr = Field(
         default=SecretStr(""),
-        description="Fernet key encrypting screening free-text notes at rest; empty = notes "
-        "cannot be saved. Make one: python -c 'from cryptography.fernet import Fernet; "
-        "print(Fernet.generate_key().decode())'",
+        description="Legacy, decrypt only: the key screening notes were encrypted with before "
+        "SAPHAN_ENCRYPTION_KEYS; keep it set until `saphan keys rotate` has re-encrypted them, "
+        "then remove it.",
     )
 
     log_level: str = "INFO"
@@ -182,6 +251,34 @@ class Settings(BaseSettings):
                 raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from None
         return value
 
+    @field_validator("simulator_enabled", "docs_enabled", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """An empty variable means "the environment's default" (None)."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none"):
+            return None
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """Comma-separated, or a JSON list (as `saphan run` passes lists to its children)."""
+        if isinstance(value, str) and value.strip().startswith("["):
+            return cls._json_list(value)
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or CIDR network: {proxy!r}") from None
+        return proxies
+
     @field_validator("line_channels")
     @classmethod
     def _unique_channel_names(cls, channels: list[LineChannelConfig]) -> list[LineChannelConfig]:
@@ -190,6 +287,26 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"duplicate channel names {duplicates}")
         return channels
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def simulator_on(self) -> bool:
+        """Explicit setting, else on in development only."""
+        return (not self.production) if self.simulator_enabled is None else self.simulator_enabled
+
+    @property
+    def docs_on(self) -> bool:
+        """Explicit setting, else on in development only."""
+        return (not self.production) if self.docs_enabled is None else self.docs_enabled
+
+    @property
+    def encryption_key_list(self) -> list[str]:
+        """`encryption_keys` split: the first encrypts, all decrypt."""
+        raw = self.encryption_keys.get_secret_value()
+        return [key.strip() for key in raw.split(",") if key.strip()]
 
     @property
     def gateway_url(self) -> str:

@@ -1,7 +1,10 @@
 """Run Saphan's processes as one supervised group (the local `make run`).
 
-Children's output is prefixed with their name; Ctrl-C stops all of them; a child that exits
-on its own is reported with its exit code and the whole group is stopped.
+Children's output is prefixed with their name; Ctrl-C stops all of them. While the group
+starts, a child that exits is an error (a misconfiguration should stop `make run`, not loop).
+Once all were healthy, a child that exits is restarted with backoff while the others keep
+running: the gateway keeps accepting webhooks and answering with the fallback while Rasa or
+the action server is down, and the real answer follows when it is back.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from typing import IO
 import httpx
 
 from saphan.processes import ProcessSpec
+
+#: Restart delays after a crash: 0.5 s, doubling up to `MAX_BACKOFF_S`; a child that then
+#: stays up for `STABLE_AFTER_S` gets the short delay again next time.
+FIRST_BACKOFF_S = 0.5
+MAX_BACKOFF_S = 30.0
+STABLE_AFTER_S = 60.0
 
 
 class ChildExited(RuntimeError):
@@ -43,6 +52,9 @@ class Supervisor:
         self.specs = list(specs)
         self.out = out
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarts: dict[str, int] = {spec.name: 0 for spec in self.specs}
+        self._started_at: dict[str, float] = {}
+        self._backoff: dict[str, float] = {spec.name: FIRST_BACKOFF_S for spec in self.specs}
         self._stopping = False
 
     def log(self, message: str) -> None:
@@ -51,17 +63,19 @@ class Supervisor:
 
     def start(self) -> None:
         for spec in self.specs:
-            proc = subprocess.Popen(
-                spec.argv, cwd=spec.cwd, env=spec.env,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-            self.procs[spec.name] = proc
-            assert proc.stdout is not None
-            pump = threading.Thread(
-                target=_pump, args=(spec.name, proc.stdout, self.out), daemon=True
-            )
-            pump.start()
-            self.log(f"started {spec.name} (pid {proc.pid})")
+            self._spawn(spec)
+
+    def _spawn(self, spec: ProcessSpec) -> None:
+        proc = subprocess.Popen(
+            spec.argv, cwd=spec.cwd, env=spec.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.procs[spec.name] = proc
+        self._started_at[spec.name] = time.monotonic()
+        assert proc.stdout is not None
+        pump = threading.Thread(target=_pump, args=(spec.name, proc.stdout, self.out), daemon=True)
+        pump.start()
+        self.log(f"started {spec.name} (pid {proc.pid})")
 
     def check_alive(self) -> None:
         """Raise `ChildExited` if any child has stopped."""
@@ -85,11 +99,31 @@ class Supervisor:
             time.sleep(0.5)
         return time.monotonic() - start
 
-    def watch(self) -> None:
-        """Block until a child exits (raises `ChildExited`) or the group is stopped."""
+    def watch(self, poll_s: float = 0.2) -> None:
+        """Block until the group is stopped, restarting a child that exits (with backoff;
+        the others keep running)."""
+        due: dict[str, float] = {}  # child name -> when to start it again
         while not self._stopping:
-            self.check_alive()
-            time.sleep(0.5)
+            now = time.monotonic()
+            for spec in self.specs:
+                name = spec.name
+                if name in due:
+                    if now >= due[name] and not self._stopping:
+                        del due[name]
+                        self.restarts[name] += 1
+                        self._spawn(spec)
+                    continue
+                code = self.procs[name].poll()
+                if code is None:
+                    if now - self._started_at[name] > STABLE_AFTER_S:
+                        self._backoff[name] = FIRST_BACKOFF_S
+                    continue
+                delay = self._backoff[name]
+                self._backoff[name] = min(delay * 2, MAX_BACKOFF_S)
+                self.log(f"{name} exited with code {code}; restarting in {delay:.1f}s "
+                         f"(the others keep running)")
+                due[name] = now + delay
+            time.sleep(poll_s)
 
     def stop(self, grace: float = 10.0) -> None:
         self._stopping = True

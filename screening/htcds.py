@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -12,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from saphan.csv_safe import SafeDictWriter
 from screening.loader import DATA_DIR, ScreeningData, default_screening, load_model
 from screening.records import ScreeningRecord
 
@@ -125,7 +125,7 @@ def export_csv(records: Iterable[ScreeningRecord], **kwargs: Any) -> str:
     """Records as CSV; multiselect values joined with the separator from htcds.yml."""
     mapping = kwargs.get("mapping") or default_mapping()
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=mapping.columns(), lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=mapping.columns(), lineterminator="\n")
     writer.writeheader()
     for record in records:
         row = to_htcds(record, **kwargs)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saphan.crypto import TOKEN_COLUMN, EncryptedText
 from saphan.db import Base, UTCDateTime
 
 
@@ -57,10 +58,11 @@ class ScreeningRow(Base):
     agency: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     questionnaire_version: Mapped[str] = mapped_column(String(40))
-    context: Mapped[str] = mapped_column(Text)  # JSON object
-    answers: Mapped[str] = mapped_column(Text)  # JSON object
-    result: Mapped[str] = mapped_column(Text)  # JSON of ScreeningResult.to_dict()
+    context: Mapped[str] = mapped_column(EncryptedText)  # JSON object
+    answers: Mapped[str] = mapped_column(EncryptedText)  # JSON object
+    result: Mapped[str] = mapped_column(EncryptedText)  # JSON of ScreeningResult.to_dict()
     category: Mapped[str] = mapped_column(String(40))
     stopped_early: Mapped[bool] = mapped_column(Boolean, default=False)
-    notes_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet token
+    notes_encrypted: Mapped[str | None] = mapped_column(  # a token of saphan.crypto
+        Text, nullable=True, info={TOKEN_COLUMN: True})
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

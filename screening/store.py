@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.service import case_ids_of
 from saphan.settings import Settings, get_settings
 from screening.models import ScreeningRow
 from screening.notes import decrypt_notes, encrypt_notes
@@ -101,3 +102,21 @@ def all_records(session: Session) -> list[ScreeningRecord]:
     """Every stored screening, oldest first (for export)."""
     rows = session.execute(select(ScreeningRow).order_by(ScreeningRow.created_at)).scalars()
     return [to_record(row) for row in rows]
+
+
+def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
+    """"Delete my data": screenings referred to the conversation's cases lose the answers, the
+    context, the notes and which indicators were found; the category, questionnaire version,
+    agency and date stay (the anonymised statistics). Runs before the cases' eraser, which
+    unlinks the cases from the conversation."""
+    case_ids = case_ids_of(session, conversation_id)
+    if not case_ids:
+        return {"screenings_anonymised": 0}
+    rows = list(session.scalars(select(ScreeningRow).where(ScreeningRow.case_id.in_(case_ids))))
+    for row in rows:
+        result = json.loads(row.result)
+        row.context = row.answers = "{}"
+        row.result = json.dumps({**result, "positive_dimensions": [], "indicators": {}},
+                                ensure_ascii=False, sort_keys=True)
+        row.notes_encrypted = None
+    return {"screenings_anonymised": len(rows)}

@@ -52,6 +52,7 @@ class FakeLineState:
     rich_menu_owner: dict[str, str] = field(default_factory=dict)  # menu id -> access token
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
     default_rich_menus: dict[str, str] = field(default_factory=dict)  # access token -> menu id
+    user_rich_menus: dict[str, str] = field(default_factory=dict)  # user id -> menu id
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -177,6 +178,14 @@ def _app(state: FakeLineState) -> FastAPI:
         if not own_menu(request, menu_id):
             return error(request, None, 404, "Not found")
         state.default_rich_menus[token(request)] = menu_id
+        record(request, None, 200)
+        return JSONResponse({})
+
+    @app.post("/v2/bot/user/{user_id}/richmenu/{menu_id}")
+    async def link_user_menu(user_id: str, menu_id: str, request: Request) -> JSONResponse:
+        if not own_menu(request, menu_id):
+            return error(request, None, 404, "Not found")
+        state.user_rich_menus[user_id] = menu_id
         record(request, None, 200)
         return JSONResponse({})
 

@@ -58,6 +58,11 @@ class Stack:
     def gateway_url(self) -> str:
         return self.settings.gateway_url
 
+    @property
+    def rasa_auth(self) -> dict[str, str]:
+        """Query parameters for Rasa's HTTP API (it runs with `--auth-token`)."""
+        return {"token": self.settings.rasa_auth_token.get_secret_value()}
+
 
 @contextmanager
 def running_stack(

@@ -9,10 +9,10 @@ A message containing a keyword of `content/emergency_keywords.yml` (th, en, my, 
 the intent `emergency` with confidence 1.0, whatever the classifier said. With
 `min_emergency_confidence`, a message whose `emergency` probability in the intent ranking
 reaches it is `emergency` too, even when another intent ranks first: a missed emergency
-costs more than a false one (the threshold is chosen by `make tune-nlu`). A message written in
-Myanmar, Khmer or Lao script (no training data for these) gets `request_human`, so it is
-answered in its language and handed to a caseworker with an interpreter. The matching
-itself lives in `content.keywords` (Rasa-free, unit-tested in the app venv).
+costs more than a false one (the threshold is chosen by `make tune-nlu`). Myanmar, Khmer and
+Lao messages are classified like Thai and English ones (trained since issue 18), so the
+keyword lists of all five languages matter equally. The matching itself lives in
+`content.keywords` (Rasa-free, unit-tested in the app venv).
 """
 
 from __future__ import annotations
@@ -28,13 +28,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from content.keywords import load_matcher
-from saphan.language import PARTIAL_LANGUAGES, detect_language
 
 EMERGENCY_INTENT = "emergency"
-OTHER_LANGUAGE_INTENT = "request_human"
-#: Languages the classifiers are not trained on.
-OTHER_LANGUAGES = PARTIAL_LANGUAGES
-#: Parse-output key naming what fired: keyword, language or classifier confidence.
+#: Parse-output key naming what fired: keyword or classifier confidence.
 OUTPUT_KEY = "safety_net"
 #: Config key of the emergency-probability threshold (None: off).
 MIN_CONFIDENCE_KEY = "min_emergency_confidence"
@@ -42,7 +38,7 @@ MIN_CONFIDENCE_KEY = "min_emergency_confidence"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyKeywords(GraphComponent):
-    """Overrides the intent on emergency keywords, a likely emergency and untrained scripts."""
+    """Overrides the intent on emergency keywords and on a likely emergency."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -71,14 +67,10 @@ class EmergencyKeywords(GraphComponent):
             if text.startswith("/"):
                 continue  # a button payload names its intent itself
             keyword = self.matcher.match(text)
-            language = message.get("language") or detect_language(text)
             likelihood = self._emergency_confidence(message)
             if keyword:
                 self._override(message, EMERGENCY_INTENT)
                 message.set(OUTPUT_KEY, {"keyword": keyword}, add_to_output=True)
-            elif language in OTHER_LANGUAGES:
-                self._override(message, OTHER_LANGUAGE_INTENT)
-                message.set(OUTPUT_KEY, {"language": language}, add_to_output=True)
             elif (self.min_emergency_confidence is not None
                   and likelihood >= self.min_emergency_confidence
                   and (message.get(INTENT) or {}).get("name") != EMERGENCY_INTENT):

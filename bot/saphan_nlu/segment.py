@@ -6,6 +6,13 @@ Thai marks), splits it with PyThaiNLP's dictionary-based `newmm` engine, and ret
 `Segment`s whose `text` is the normalised word and whose `start`/`end` index the
 *original* text, so `original[start:end]` is the span the person typed. Whitespace and
 punctuation-only pieces are dropped; emoji become one token per emoji; digits stay.
+
+Myanmar, Khmer and Lao are written without spaces between words and newmm does not know
+them: their runs are cut into syllables (Myanmar, by the sylbreak rule) or character
+clusters (Khmer, Lao: a consonant with its vowels, marks and subscripts), rule-based and
+offline. Word n-gram features then see syllable (n-gram)s, and gazetteer names written in
+these scripts can match at syllable boundaries. Chosen over the registries' word
+segmenters by cross-validation (benchmarks/nlu.md).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 #: Characters removed before segmentation (zero-width space/joiners, BOM, word joiner,
 #: soft hyphen, emoji variation selectors).
@@ -127,6 +135,51 @@ def _split_piece(piece: str, offset: int) -> list[tuple[str, int]]:
     return out
 
 
+#: Where a Myanmar, Khmer or Lao run may be cut: before a consonant or independent vowel
+#: that is not stacked (after a virama/coeng) and, in Myanmar, not killed by asat/virama;
+#: in Lao also before a leading vowel, and not between a leading vowel and its consonant.
+_SYLLABLE_BREAK = re.compile(
+    "(?<!\u1039)(?=[\u1000-\u102a\u103f\u104c-\u104f](?![\u103a\u1039]))"  # Myanmar
+    "|(?<!\u17d2)(?=[\u1780-\u17b3])"  # Khmer
+    "|(?<![\u0ec0-\u0ec4])(?=[\u0e81-\u0eae\u0edc-\u0edf\u0ec0-\u0ec4])"  # Lao
+)
+_SYLLABIC = re.compile("[\u1000-\u109f\u1780-\u17ff\u0e80-\u0eff]")
+#: A lone Khmer/Lao consonant after an open cluster is its final consonant ("ផ"+"ង" -> "ផង",
+#: "ໂຮ"+"ງ" -> "ໂຮງ"); Lao ອ/ວ act as vowels and leave the syllable open ("ກ"+"ອ"+"ກ").
+_FINALS = frozenset(
+    [chr(c) for c in range(0x1780, 0x17A3)] + [chr(c) for c in range(0x0E81, 0x0EAF)]
+)
+_LAO_VOWEL_LETTERS = frozenset("\u0ead\u0ea7")
+#: Khmer/Lao clusters that can take a final: they start with a consonant, independent vowel
+#: or Lao leading vowel; closing signs (Khmer nikahit, reahmuk, bantoc) end the syllable.
+_OPEN = re.compile("[\u1780-\u17b3\u0e81-\u0eae\u0ec0-\u0ec4]")
+_CLOSING = re.compile("[\u17c6\u17c7\u17c8\u17cb]")
+
+
+def syllables(word: str) -> list[tuple[str, int]]:
+    """(piece, offset) of `word` cut at Myanmar/Khmer/Lao syllable breaks; other text
+    (Thai, Latin, digits) is kept in one piece between them."""
+    if not _SYLLABIC.search(word):
+        return [(word, 0)]
+    cuts = sorted({0, len(word), *(m.start() for m in _SYLLABLE_BREAK.finditer(word))})
+    pieces: list[tuple[str, int]] = []
+    is_open = False  # may the last piece still take a final consonant?
+    for a, b in pairwise(cuts):
+        piece = word[a:b]
+        if not piece:
+            continue
+        if pieces and is_open and piece in _FINALS:
+            pieces[-1] = (pieces[-1][0] + piece, pieces[-1][1])  # Khmer/Lao final consonant
+            is_open = piece in _LAO_VOWEL_LETTERS
+        elif pieces and not _SYLLABIC.search(piece) and not _SYLLABIC.search(pieces[-1][0]):
+            # keep non-syllabic stretches (a Latin word inside) whole
+            pieces[-1] = (pieces[-1][0] + piece, pieces[-1][1])
+        else:
+            pieces.append((piece, a))
+            is_open = bool(_OPEN.match(piece)) and not _CLOSING.search(piece)
+    return pieces
+
+
 @lru_cache(maxsize=4096)
 def _newmm(text: str) -> tuple[str, ...]:
     from pythainlp.tokenize import word_tokenize
@@ -153,8 +206,10 @@ def segment(text: str) -> list[Segment]:
                     continue  # punctuation or whitespace only
                 word_start += lead
                 word = word[lead : len(word) - trail]
-            a, b = norm.original_span(word_start, word_start + len(word))
-            result.append(Segment(word, a, b))
+            for syllable, offset in syllables(word):
+                a, b = norm.original_span(word_start + offset,
+                                          word_start + offset + len(syllable))
+                result.append(Segment(syllable, a, b))
     return result
 
 

@@ -9,16 +9,18 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway import outbox
 from gateway.channels import SIMULATOR_PREFIX
-from gateway.state import ChannelsDep, WorkersDep
+from gateway.state import ChannelsDep, SettingsDep, WorkersDep
 from gateway.transactions import run
 from gateway.webhook import accept_events
+from saphan.client_address import client_address
 from saphan.http_types import AfterId
+from saphan.rate_limit import WindowLimiter
 
 router = APIRouter(tags=["simulator"])
 HERE = Path(__file__).resolve().parent
@@ -68,9 +70,26 @@ async def script() -> FileResponse:
     return FileResponse(HERE / "simulator.js", media_type="text/javascript; charset=utf-8")
 
 
+@router.get("/simulator/simulator.css", include_in_schema=False)
+async def style() -> FileResponse:
+    return FileResponse(HERE / "simulator.css", media_type="text/css; charset=utf-8")
+
+
+def limiter(request: Request, per_minute: int) -> WindowLimiter:
+    """The app's simulator rate limiter (made on first use)."""
+    state = request.app.state
+    if getattr(state, "simulator_limiter", None) is None:
+        state.simulator_limiter = WindowLimiter(per_minute, 60.0)
+    return state.simulator_limiter
+
+
 @router.post("/simulator/api/{audience}/events", summary="Send as a simulated LINE user")
 async def send(audience: Audience, item: SimulatorInput, channels: ChannelsDep,
-               workers: WorkersDep) -> JSONResponse:
+               workers: WorkersDep, settings: SettingsDep, request: Request) -> JSONResponse:
+    client = client_address(request, settings.trusted_proxies)
+    if not limiter(request, settings.simulator_rate_per_minute).allow(client):
+        return JSONResponse({"error": "too many simulator messages; wait a minute"},
+                            status_code=429, headers={"Retry-After": "60"})
     try:
         event = to_line_event(item)
     except ValueError as exc:

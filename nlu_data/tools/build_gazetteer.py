@@ -38,8 +38,10 @@ def province_entries() -> list[tuple[str, str]]:
             entries.append((th, en))
         entries += [(f"จังหวัด{th}", en), (f"จ.{th}", en), (f"จ. {th}", en)]
         entries += [(f"{en} province", en)]
-    for section in ("aliases", "towns"):
+    for section in ("aliases", "towns", "other_scripts"):
         for value, aliases in extra[section].items():
+            if value == "review":
+                continue  # the section's review flag, not a province
             if value not in canonical:
                 sys.exit(f"{section}: {value!r} is not a province name_en in PyThaiNLP")
             entries += [(str(alias), value) for alias in aliases]
@@ -62,13 +64,30 @@ def all_entries() -> dict[str, list[tuple[str, str]]]:
     return tables
 
 
+#: Lao letters commonly typed as two: ໝ = ຫມ, ໜ = ຫນ, ຫຼ = ຫລ (both spellings are in use).
+LAO_VARIANTS = (("\u0edd", "\u0eab\u0ea1"), ("\u0edc", "\u0eab\u0e99"),
+                ("\u0eab\u0ebc", "\u0eab\u0ea5"))
+
+
+def with_spelling_variants(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`entries` plus each Lao alias in its other common spelling."""
+    out = list(entries)
+    for alias, value in entries:
+        variant = alias
+        for one, two in LAO_VARIANTS:
+            variant = variant.replace(one, two)
+        if variant != alias:
+            out.append((variant, value))
+    return out
+
+
 def render(tables: dict[str, list[tuple[str, str]]]) -> str:
     """The Rasa NLU YAML text; fails on an alias claimed by two values."""
     seen: dict[str, tuple[str, str]] = {}
     lookups: dict[str, list[str]] = {}
     synonyms: dict[str, list[str]] = {}
     for entity, entries in tables.items():
-        for alias, value in entries:
+        for alias, value in with_spelling_variants(entries):
             key = " ".join(alias.lower().split())
             if key in seen:
                 if seen[key] != (entity, value):

@@ -99,8 +99,8 @@ def test_client_creates_and_reads_cases(gateway: Gateway) -> None:
 
 
 def test_handoff_relay_puts_user_messages_in_the_case_not_rasa(gateway: Gateway) -> None:
-    secret = get_settings().secret_key.get_secret_value()
-    user = in_session(users.get_or_create, "public", "Uuser42", secret)
+    secret = get_settings().session_key.get_secret_value()
+    user = in_session(users.get_or_create, "public", "Uuser42", secret, "en")
     case_id = gateway.create_case(conversation_id=user.conversation_id).json()["id"]
     runtime = gateway.runtime
 
@@ -117,7 +117,7 @@ def test_handoff_relay_puts_user_messages_in_the_case_not_rasa(gateway: Gateway)
 
 
 def test_caseworker_reply_reaches_a_simulator_user_through_the_outbox(gateway: Gateway) -> None:
-    secret = get_settings().secret_key.get_secret_value()
+    secret = get_settings().session_key.get_secret_value()
     user = in_session(users.get_or_create, "simulator-public", "sim-abcdef123", secret)
     case_id = gateway.create_case(conversation_id=user.conversation_id).json()["id"]
     gateway.run(gateway.runtime.reply(case_id, None, "Hello from a caseworker"))

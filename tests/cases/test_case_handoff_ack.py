@@ -42,7 +42,7 @@ def texts_to_user(gateway: Gateway) -> list[str]:
 
 
 def test_forwarded_messages_are_acknowledged_and_emergencies_always(gateway: Gateway) -> None:
-    secret = get_settings().secret_key.get_secret_value()
+    secret = get_settings().session_key.get_secret_value()
     user = in_session(users.get_or_create, "public", USER, secret)
     case_id = gateway.create_case(conversation_id=user.conversation_id).json()["id"]
 

@@ -9,7 +9,7 @@ from cli.models import load_all
 from saphan.db import make_engine
 
 CASE_TABLES = {"caseworkers", "cases", "case_events", "case_messages", "case_notes",
-               "case_referrals", "audit_log"}
+               "case_referrals", "audit_log", "case_notification_windows"}
 
 
 def _tables(diff: object) -> set[str]:

@@ -139,7 +139,7 @@ def test_urgent_unclaimed_cases_are_due_for_wider_notification_once(
     assert in_session(service.due_for_renotify, 300, now=later) == []
 
 
-def test_erasing_a_conversation_keeps_its_cases_without_chat_or_location(app_env: str) -> None:
+def test_erasing_a_conversation_keeps_its_cases_anonymised(app_env: str) -> None:
     kept = in_session(service.create_case, new(
         "c-erase", latitude=18.79, longitude=98.98, address="factory gate",
         transcript=[{"sender": "user", "text": "help"}, {"sender": "bot", "text": "ok"}])).case
@@ -148,10 +148,14 @@ def test_erasing_a_conversation_keeps_its_cases_without_chat_or_location(app_env
     with session_scope() as session:
         service.add_message(session, kept.id, "user", "my boss took my passport")
     assert in_session(service.erase_conversation, "c-erase") == {
-        "case_messages_deleted": 3, "cases_kept": 1}
+        "cases_anonymised": 1, "case_messages_deleted": 3, "case_notes_deleted": 0,
+        "cases_on_legal_hold_kept": 0}
     case = in_session(service.get_case, kept.id)
     assert case.status == "Active" and case.latitude is None and case.address is None
+    assert case.conversation_id != "c-erase" and case.summary == "" and not case.handoff_active
     assert in_session(service.transcript, kept.id) == []
+    assert in_session(service.case_ids_of, "c-erase") == []
     assert [m.body for m in in_session(service.transcript, other.id)] == ["hello"]
     assert in_session(service.erase_conversation, "nobody") == {
-        "case_messages_deleted": 0, "cases_kept": 0}
+        "cases_anonymised": 0, "case_messages_deleted": 0, "case_notes_deleted": 0,
+        "cases_on_legal_hold_kept": 0}

@@ -52,13 +52,14 @@ def test_recipients_are_validated() -> None:
             Settings(caseworker_line_recipients=bad)
 
 
-def test_user_texts_exist_in_thai_and_english() -> None:
+def test_user_texts_exist_in_all_five_languages() -> None:
     user_keys = [key for key, by_language in catalogue().namespace("cases").texts.items()
                  if "all" not in by_language]  # caseworker alerts are one bilingual text
     assert user_keys
     for key in user_keys:
         assert text("cases", key, "th") != text("cases", key, "en")
-        assert text("cases", key, "my") == text("cases", key, "th")  # unknown language: Thai
+        assert len({text("cases", key, lang) for lang in ("th", "en", "my", "km", "lo")}) == 5
+        assert text("cases", key, "xx") == text("cases", key, "th")  # unknown language: Thai
     alert = text("cases", "renotify", None, id=7, minutes=5, link="http://x/dashboard/cases/7")
     assert "#7" in alert and "http://x/dashboard/cases/7" in alert
 

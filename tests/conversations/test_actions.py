@@ -65,6 +65,44 @@ def test_language_from_the_gateway_when_only_buttons_were_used() -> None:
     assert user_language(tracker(events, latest=events[0]["parse_data"])) == "th"
 
 
+def test_the_language_the_gateway_stores_wins_over_an_older_choice_in_rasa() -> None:
+    events = [user("/change_language", "change_language", metadata={"language": "km"}),
+              {"event": "slot", "name": "language", "value": "km"},
+              # later the person tapped the gateway's "lang=lo" button: Rasa never saw it
+              user("/find_service", "find_service", metadata={"language": "lo"})]
+    assert user_language(tracker(events, latest=events[-1]["parse_data"])) == "lo"
+    events.append(user("ok", "affirm", metadata={"language": "lo"}))  # no letters to go by
+    assert user_language(tracker(events, latest=events[-1]["parse_data"])) == "lo"
+
+
+def run_set_language(entities: list[dict[str, Any]], metadata: dict[str, Any]
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from actions.basics import ActionSetLanguage
+    latest = {"text": "x", "intent": {"name": "change_language"}, "entities": entities}
+    events = [{"event": "user", "text": "x", "parse_data": latest, "metadata": metadata}]
+    dispatcher = CollectingDispatcher()
+    result = ActionSetLanguage().run(dispatcher, tracker(events, latest=latest), {})
+    return dispatcher.messages, result
+
+
+def test_choosing_a_language_answers_in_it_and_tells_the_gateway_to_keep_it() -> None:
+    messages, events = run_set_language([{"entity": "language", "value": "lo"}],
+                                        {"language": "th"})  # "ภาษาลาว", typed in Thai
+    assert messages[0]["text"] == catalogue_text("bot", "language_set", "lo")
+    assert messages[1]["text"] == catalogue_text("bot", "menu_prompt", "lo")
+    assert messages[-1]["custom"] == {"set_language": "lo"}
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "lo"}]
+
+
+def test_change_language_without_a_language_offers_the_five_in_their_own_scripts() -> None:
+    messages, events = run_set_language([], {"language": "my"})
+    [offer] = messages
+    assert offer["text"] == catalogue_text("bot", "choose_language", "my")
+    assert [b["title"] for b in offer["buttons"]] == ["ไทย", "English", "မြန်မာ", "ខ្មែរ",
+                                                      "ລາວ"]
+    assert events == []
+
+
 def test_second_fallback_in_a_row_offers_a_person() -> None:
     once = [user("hello", language="en"), user("qwzx", "nlu_fallback", language="en")]
     twice = [*once, {"event": "action", "name": "action_fallback"},
@@ -152,7 +190,7 @@ def test_location_gives_nearest_first_with_distance(app_env: str) -> None:
 
 # --- erasure -----------------------------------------------------------------------------------
 
-def _seed(line_user: str, message: str) -> str:
+def _seed(line_user: str, message: str) -> tuple[str, int]:
     fake = FakeLine.__new__(FakeLine)  # only its event builders (no server)
     fake.state = type("S", (), {"reply_tokens": {}})()
     with session_scope() as session:
@@ -172,21 +210,23 @@ def _seed(line_user: str, message: str) -> str:
             latitude=16.7, longitude=98.5, address="Mae Sot, near the market",
             transcript=[{"sender": "user", "text": message}]))
     assert created
-    return account.conversation_id
+    return account.conversation_id, created.case.id
 
 
 def test_erase_removes_one_users_messages_and_keeps_others(app_env: str) -> None:
-    mine = _seed("Umine", "my name is Aung, I live in Mae Sot")
-    other = _seed("Uother", "other person's message")
+    mine, my_case = _seed("Umine", "my name is Aung, I live in Mae Sot")
+    other, _ = _seed("Uother", "other person's message")
     report = SimpleNamespace(**erase_app_data(CONVERSATION_ERASERS, mine))
     assert (report.inbox_deleted, report.inbox_redacted, report.outbox_deleted) == (1, 1, 1)
+    assert (report.users_deleted, report.cases_anonymised) == (1, 1)
     with get_engine().connect() as conn:
         payloads = conn.execute(select(InboxEvent.payload)
                                 .where(InboxEvent.line_user_id == "Umine")).scalars().all()
         assert payloads == [REDACTED_PAYLOAD]
         assert conn.execute(select(func.count()).select_from(OutboxMessage)
                             .where(OutboxMessage.line_user_id == "Umine")).scalar_one() == 0
-        case = conn.execute(select(Case).where(Case.conversation_id == mine)).one()
+        case = conn.execute(select(Case).where(Case.id == my_case)).one()
+        assert case.conversation_id != mine  # the case is kept, anonymised (issue 16)
         assert (case.latitude, case.longitude, case.address) == (None, None, None)
         assert conn.execute(select(func.count()).select_from(CaseMessage)
                             .where(CaseMessage.case_id == case.id)).scalar_one() == 0

@@ -14,6 +14,7 @@ import yaml
 from content.catalogue import (
     HOTLINES_FILE,
     NAMESPACES,
+    PERSON_NAMESPACES,
     REVIEW_STATES,
     TEXTS_DIR,
     CatalogueError,
@@ -26,7 +27,7 @@ from content.catalogue import (
     text,
     texts,
 )
-from saphan.language import FULL_LANGUAGES, LANGUAGES
+from saphan.language import LANGUAGES, detect_language
 
 HOTLINE_NUMBERS = {str(phone) for service in yaml.safe_load(HOTLINES_FILE.read_text("utf-8"))
                    ["services"] for phone in service["phones"]}
@@ -36,10 +37,45 @@ HOTLINE_NUMBERS = {str(phone) for service in yaml.safe_load(HOTLINES_FILE.read_t
 
 def test_the_five_namespaces_load_with_their_language_sets() -> None:
     assert tuple(catalogue().namespaces) == NAMESPACES
-    assert languages("bot") == LANGUAGES and full_languages("bot") == FULL_LANGUAGES
-    for name in ("gateway", "cases", "dashboard"):
-        assert languages(name) == full_languages(name) == ("th", "en")
+    assert PERSON_NAMESPACES == ("bot", "gateway", "cases")
+    for name in PERSON_NAMESPACES:  # what migrants read: all five languages
+        assert languages(name) == full_languages(name) == LANGUAGES
+    # read by officers and caseworkers only: Thai and English
+    assert languages("dashboard") == full_languages("dashboard") == ("th", "en")
     assert set(languages("screening")) == {"th", "en"}
+
+
+def test_every_person_facing_text_is_in_all_five_languages_or_english_only_with_a_reason(
+        ) -> None:
+    for name in PERSON_NAMESPACES:
+        space = catalogue().namespace(name)
+        for key, by_language in space.texts.items():
+            if "all" in by_language:  # one text for everybody: caseworker alerts on LINE
+                assert key in {"new_case", "renotify", "delivery_failed", "notifications_held",
+                               "menu_chat_bar"}, (name, key)
+                continue
+            if key in space.english_only:
+                assert len(space.english_only[key]) > 20, (name, key)  # a reason, not a word
+                assert {"th", "en"} <= set(by_language)
+                assert text(name, key, "my") == text(name, key, "en")
+                continue
+            assert set(by_language) == set(LANGUAGES), (name, key)
+            for lang in LANGUAGES:  # and written in that language's script
+                shown = text(name, key, lang, **{p: "1" for p in placeholders(by_language[lang])
+                                                  if not p.startswith("hotline_")
+                                                  and p not in space.includes})
+                if lang != "en" or key != "choose_language":  # lists the five names
+                    assert detect_language(shown) == lang, (name, key, lang, shown)
+    english_only = catalogue().namespace("gateway").english_only
+    assert english_only and all(key.startswith("menu_officer_") for key in english_only)
+
+
+def test_my_km_lo_texts_are_machine_drafts_until_reviewed() -> None:
+    for name in PERSON_NAMESPACES:
+        space = catalogue().namespace(name)
+        for (key, lang), record in space.reviews.items():
+            if lang in ("my", "km", "lo") and "all" not in space.texts[key]:
+                assert record.state == "machine_draft", (name, key, lang)
 
 
 def test_every_text_has_a_review_record_and_short_languages_are_machine_drafts() -> None:
@@ -111,7 +147,7 @@ def test_a_missing_key_in_a_required_language_fails(tmp_path: Path, namespace: s
 
 def test_a_required_short_key_that_does_not_exist_fails(tmp_path: Path) -> None:
     directory = broken(tmp_path, "bot",
-                       lambda data: data["languages"]["lo"].append("no_such_text"))
+                       lambda data: data["languages"].update(lo=["no_such_text"]))
     with pytest.raises(CatalogueError, match="no_such_text"):
         load_catalogue(directory)
 
@@ -162,7 +198,7 @@ def test_a_hotline_number_written_into_a_text_fails(tmp_path: Path, namespace: s
 
 def test_an_include_cycle_fails(tmp_path: Path) -> None:
     def change(data: dict) -> None:
-        data["texts"]["emergency_numbers"] = {"th": "{welcome}", "en": "{welcome}"}
+        data["texts"]["emergency_numbers"] = dict.fromkeys(LANGUAGES, "{welcome}")
         data["includes"].append("welcome")
     with pytest.raises(CatalogueError, match="include cycle"):
         load_catalogue(broken(tmp_path, "gateway", change))
@@ -190,3 +226,50 @@ def test_a_misspelt_fact_placeholder_fails(tmp_path: Path) -> None:
                 "{hotline_social}", "{hotline_socail}")
     with pytest.raises(CatalogueError, match=r"goodbye.*hotline_socail"):
         load_catalogue(broken(tmp_path, "bot", change))
+
+
+def test_a_person_facing_text_missing_in_khmer_fails_unless_english_only_with_a_reason(
+        tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match=r"gateway\.yml text 'welcome': missing in \['km'\]"):
+        load_catalogue(broken(tmp_path, "gateway",
+                              lambda data: data["texts"]["welcome"].pop("km")))
+
+    def english_only(data: dict) -> None:
+        data["texts"]["welcome"].pop("km")
+        data["english_only"]["welcome"] = "shown before anyone chose a language"
+    assert load_catalogue(broken(tmp_path, "gateway", english_only)).namespace(
+        "gateway").template("welcome", "km") == text("gateway", "welcome", "en").replace(
+            text("gateway", "emergency_numbers", "en"), "{emergency_numbers}")
+
+    def no_reason(data: dict) -> None:
+        data["english_only"]["welcome"] = " "
+    with pytest.raises(CatalogueError, match="english_only maps each key to its reason"):
+        load_catalogue(broken(tmp_path, "gateway", no_reason))
+
+
+def test_a_review_record_for_one_language_of_one_text(tmp_path: Path) -> None:
+    def reviewed(data: dict) -> None:
+        data["texts"]["goodbye"]["review_km"] = {"state": "reviewed", "by": "K. Translator",
+                                                 "date": "2026-12-07"}
+    space = load_catalogue(broken(tmp_path, "bot", reviewed)).namespace("bot")
+    assert space.reviews[("goodbye", "km")].by == "K. Translator"
+    assert space.reviews[("goodbye", "lo")].state == "machine_draft"
+    assert space.reviews[("goodbye", "th")].state == "reviewed"
+
+    def bad(data: dict) -> None:
+        data["texts"]["goodbye"]["review_xx"] = {"state": "reviewed", "by": "x",
+                                                 "date": "2026-12-07"}
+    with pytest.raises(CatalogueError, match="unknown language 'xx'"):
+        load_catalogue(broken(tmp_path, "bot", bad))
+
+
+def test_an_unreviewed_text_is_shown_and_logged_by_key_and_language_only(
+        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="saphan.texts.unreviewed"):
+        shown = text("bot", "safe_no", "lo")
+        text("bot", "safe_no", "th")  # reviewed: not logged
+        text("gateway", "menu_officer_emergency", "km")  # English-only, reviewed in English
+    assert shown == catalogue().render("bot", "safe_no", "lo", {})  # shown, never hidden
+    assert [r.getMessage() for r in caplog.records] == [
+        "unreviewed text shown: bot.safe_no [lo] (machine_draft)"]
+    assert "191" not in caplog.text and "ຂໍໃຫ້" not in caplog.text

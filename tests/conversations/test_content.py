@@ -28,7 +28,7 @@ from referral_directory.bundled import DATA_DIR
 ROOT = Path(__file__).resolve().parents[2]
 
 
-SHORT_LANGUAGES = tuple(lang for lang in languages("bot") if lang not in full_languages("bot"))
+DRAFT_LANGUAGES = ("my", "km", "lo")
 
 
 def bot_keys(lang: str) -> set[str]:
@@ -36,11 +36,11 @@ def bot_keys(lang: str) -> set[str]:
             if lang in by_language}
 
 
-def test_thai_and_english_have_the_same_texts_and_short_languages_are_marked_for_review() -> None:
-    assert bot_keys("th") == bot_keys("en") == set(catalogue().namespace("bot").texts)
-    assert SHORT_LANGUAGES == ("my", "km", "lo")
-    for lang in SHORT_LANGUAGES:
-        assert bot_keys(lang) and bot_keys(lang) <= bot_keys("en")
+def test_every_language_has_every_text_and_my_km_lo_are_marked_for_review() -> None:
+    assert full_languages("bot") == languages("bot") == ("th", "en", *DRAFT_LANGUAGES)
+    for lang in languages("bot"):
+        assert bot_keys(lang) == set(catalogue().namespace("bot").texts)
+    for lang in DRAFT_LANGUAGES:
         assert all(review("bot", key, lang).state == "machine_draft" for key in bot_keys(lang))
 
 
@@ -67,8 +67,10 @@ def test_every_directory_service_type_has_a_label() -> None:
         assert text("bot", f"type_{kind}", "th") and text("bot", f"type_{kind}", "en")
 
 
-def test_short_language_falls_back_to_english_and_unknown_to_thai() -> None:
-    assert text("bot", "fallback", "my") == text("bot", "fallback", "en")
+def test_english_only_text_falls_back_to_english_and_unknown_to_thai() -> None:
+    assert text("gateway", "menu_officer_emergency", "my") == \
+        text("gateway", "menu_officer_emergency", "en")
+    assert text("bot", "fallback", "my") != text("bot", "fallback", "en")
     assert text("bot", "emergency", "my") != text("bot", "emergency", "en")
     assert text("bot", "fallback", "xx") == text("bot", "fallback", "th")
     assert "3" in text("bot", "results_local", "en", count=3)

@@ -19,6 +19,7 @@ from content.catalogue import text as catalogue_text
 from gateway.models import InboxEvent, LineUser
 from referral_directory.bundled import load_bundled
 from saphan.db import make_engine, session_scope_for
+from saphan.language import detect_language
 from saphan.settings import Settings
 from testsupport.channels import PUBLIC as CHANNEL
 from testsupport.databases import migrated_database
@@ -53,6 +54,12 @@ class Line:
     def conversation_id(self, user: str) -> str:
         with make_engine(self.settings.database_url).connect() as conn:
             return conn.execute(select(LineUser.conversation_id)
+                                .where(LineUser.line_user_id == user)).scalar_one()
+
+    def language(self, user: str) -> str:
+        """The language the gateway stores for the person."""
+        with make_engine(self.settings.database_url).connect() as conn:
+            return conn.execute(select(LineUser.language)
                                 .where(LineUser.line_user_id == user)).scalar_one()
 
     def cases(self, user: str) -> list[Any]:
@@ -179,18 +186,24 @@ def test_delete_my_data_really_deletes(chat: Line) -> None:
             return conn.execute(count_sql, {"s": conversation}).scalar_one() == 0
 
     chat.line.wait_for(tracker_empty, timeout=60)
-    with make_engine(chat.settings.database_url).connect() as conn:
-        payloads = conn.execute(select(InboxEvent.payload)
-                                .where(InboxEvent.line_user_id == user)).scalars().all()
-    assert payloads and all("Chiang Mai" not in p and "delete" not in p for p in payloads)
+
+    def app_rows_gone() -> bool:  # the confirming event goes once it is answered (issue 16)
+        with make_engine(chat.settings.database_url).connect() as conn:
+            return not any(conn.execute(select(model.id).where(model.line_user_id == user)).all()
+                           for model in (InboxEvent, LineUser))
+
+    chat.line.wait_for(app_rows_gone, timeout=30)
 
 
-def test_myanmar_message_gets_a_reply_in_myanmar_and_a_flagged_case(chat: Line) -> None:
-    user = "Umyanmar"
+def test_myanmar_message_is_answered_in_myanmar_and_the_language_is_kept(chat: Line) -> None:
+    user = "Umyanmar"  # issue 18: understood and answered, no interpreter case for a message
     messages = chat.say(user, "ကျွန်တော့်အလုပ်ရှင်က လစာမပေးဘူး")
-    assert messages[0]["text"] == catalogue_text("bot", "other_language", "my")
-    [case] = chat.cases(user)
-    assert case.language == "my"
+    assert messages and all(detect_language(m.get("text") or m.get("altText")) == "my"
+                            for m in messages)
+    assert chat.language(user) == "my"
+    please_type = chat.turn(chat.line.message_event(user, {"type": "sticker", "packageId": "1",
+                                                           "stickerId": "1"}), user)
+    assert please_type[0]["text"] == catalogue_text("gateway", "please_type", "my")
 
 
 def test_a_report_showing_danger_goes_to_the_emergency_flow(chat: Line) -> None:
@@ -208,7 +221,7 @@ def test_a_report_showing_danger_goes_to_the_emergency_flow(chat: Line) -> None:
     assert answers["free_to_leave"] == "no" and answers["threats"] == "not_asked"
 
 
-def test_choosing_khmer_answers_in_khmer_and_flags_the_case(chat: Line) -> None:
+def test_choosing_khmer_answers_in_khmer_and_keeps_it(chat: Line) -> None:
     user = "Ukhmer"
     menu = chat.say(user, "hello")
     shown = [i["action"]["data"] for i in menu[-1]["quickReply"]["items"]]  # LINE shows these
@@ -216,5 +229,6 @@ def test_choosing_khmer_answers_in_khmer_and_flags_the_case(chat: Line) -> None:
     assert khmer in shown and "/find_service" in shown and "/emergency" in shown
     messages = chat.tap(user, khmer)
     assert messages[0]["text"] == catalogue_text("bot", "language_set", "km")
-    [case] = chat.cases(user)
-    assert case.language == "km"
+    assert chat.language(user) == "km" and chat.cases(user) == []  # no interpreter case
+    assert chat.tap(user, "/find_service")[-1]["text"] == \
+        catalogue_text("bot", "ask_service_type", "km")

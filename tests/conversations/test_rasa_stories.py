@@ -28,6 +28,16 @@ def test_story_files_cover_every_flow_in_thai_and_english() -> None:
             assert flow in names, (language, flow)
 
 
+def test_story_files_cover_the_conversation_in_myanmar_khmer_and_lao() -> None:
+    stories = yaml.safe_load((STORIES / "test_other_languages.yml").read_text("utf-8"))
+    for language in ("my", "km", "lo"):
+        names = " ".join(s["story"] for s in stories["stories"]
+                         if s["story"].endswith(f"({language})"))
+        for flow in ("switch to", "shelter in a named town", "emergency", "reach a person",
+                     "delete my data"):
+            assert flow in names, (language, flow)
+
+
 def test_all_rasa_test_stories_pass(conversation_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     result = subprocess.run(

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from dashboard_helpers import PASSWORD
 
 from cases import service
-from cases.accounts import add_caseworker
+from cases.accounts import add_caseworker, authenticate, set_active
+from dashboard.auth import SESSION_COOKIE
 from gateway import users
 from referral_directory.bundled import load_bundled
 from saphan.db import in_session, session_scope
@@ -42,7 +44,7 @@ def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page)
     in_session(add_caseworker, "alice", PASSWORD, "caseworker", "Alice")
     with session_scope() as session:
         load_bundled(session)
-    secret = get_settings().secret_key.get_secret_value()
+    secret = get_settings().pseudonym_key.get_secret_value()
     user = in_session(users.get_or_create, "public", "Ubrowser", secret, language="en")
 
     page.goto(f"{gateway.url}/dashboard")  # redirected to the login form
@@ -91,3 +93,41 @@ def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page)
              timeout=20)
     wait_for(lambda: ("reply", {"type": "text", "text": "bot: thank you"})
              in gateway.line.messages_to("Ubrowser"), timeout=20)
+
+
+def test_caseworker_changes_the_password_and_sessions_end_in_the_browser(  # type: ignore[no-untyped-def]
+        gateway: Gateway, page) -> None:
+    in_session(add_caseworker, "alice", PASSWORD, "caseworker", "Alice")
+    page.goto(f"{gateway.url}/dashboard/login?lang=en")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{gateway.url}/dashboard")
+
+    page.click("#change-password")
+    page.wait_for_url(f"{gateway.url}/dashboard/password")
+    assert "At least 10 characters" in page.locator("#password-rule").inner_text()
+    page.fill("input[name=current]", PASSWORD)
+    page.fill("input[name=new]", "a brand new passphrase")
+    page.fill("input[name=again]", "a brand new passphrase")
+    page.click("#password-form button[type=submit]")
+    assert "Password changed" in page.locator("#password-message").inner_text()
+    assert in_session(authenticate, "alice", "a brand new passphrase") is not None
+
+    [cookie] = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.click("#logout")
+    page.wait_for_url(f"{gateway.url}/dashboard/login")
+    with httpx.Client(base_url=gateway.url, timeout=10) as other:  # the old cookie is dead
+        assert other.get("/dashboard", cookies={SESSION_COOKIE: cookie["value"]}
+                         ).status_code == 401
+
+    # An open queue whose session ends (here: the account is deactivated) shows the login form
+    # at its next update instead of silently going stale.
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "a brand new passphrase")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{gateway.url}/dashboard")
+    in_session(set_active, "alice", False, "test")
+    gateway.create_case()
+    page.wait_for_url(f"{gateway.url}/dashboard/login")

@@ -27,9 +27,9 @@ def alice(app_env: str) -> int:
     return in_session(add_caseworker, "alice", PASSWORD, "caseworker", "Alice").id
 
 
-def line_user(line_user_id: str) -> users.User:
+def line_user(line_user_id: str, language: str | None = None) -> users.User:
     return in_session(users.get_or_create, "public", line_user_id,
-                      get_settings().secret_key.get_secret_value())
+                      get_settings().pseudonym_key.get_secret_value(), language=language)
 
 
 def test_new_case_arrives_on_the_event_stream(gateway: Gateway, alice: int) -> None:
@@ -55,7 +55,7 @@ def test_new_case_arrives_on_the_event_stream(gateway: Gateway, alice: int) -> N
 def test_caseworker_handles_a_case_end_to_end(gateway: Gateway, alice: int) -> None:
     with session_scope() as session:
         load_bundled(session)
-    user = line_user("Uvictim1")
+    user = line_user("Uvictim1", "en")  # the person's language decides what they are told
     case_id = gateway.create_case(conversation_id=user.conversation_id, province="Chiang Mai",
                                   latitude=18.79, longitude=98.99,
                                   screening={"indicators": "documents withheld"}).json()["id"]

@@ -35,12 +35,12 @@ def test_app_environment_is_the_settings_module(compose: dict[str, Any]) -> None
         env = compose["services"][name]["environment"]
         assert set(env) <= fields, set(env) - fields
         for needed in ("SAPHAN_DATABASE_URL", "SAPHAN_RASA_URL", "SAPHAN_ACTION_SERVER_URL",
-                       "SAPHAN_SECRET_KEY", "SAPHAN_INTERNAL_API_TOKEN"):
+                       "SAPHAN_SESSION_KEY", "SAPHAN_INTERNAL_API_TOKEN"):
             assert needed in env, f"{name} lacks {needed}"
 
 
 def _published_container_port(service: dict[str, Any]) -> int:
-    return int(str(service["ports"][0]).rsplit(":", 1)[1])
+    return int(str((service.get("ports") or service["expose"])[0]).rsplit(":", 1)[-1])
 
 
 def test_urls_point_at_the_right_services_and_ports(compose: dict[str, Any]) -> None:
@@ -64,7 +64,7 @@ def test_rasa_gets_every_variable_endpoints_yml_reads(compose: dict[str, Any]) -
     assert wanted <= set(rasa_env), wanted - set(rasa_env)
     # ... and the local path (saphan/processes.py) sets the same variables.
     local = set(tracker_store_env("sqlite:////tmp/t.db")) | set(lock_store_env(""))
-    assert wanted <= local | {"SAPHAN_ACTION_SERVER_URL"}
+    assert wanted <= local | {"SAPHAN_ACTION_SERVER_URL", "SAPHAN_ACTION_SERVER_TOKEN"}
 
 
 def test_rasa_image_matches_the_locked_rasa_version() -> None:

@@ -41,7 +41,7 @@ def test_default_database_is_a_sqlite_file_under_var(monkeypatch: pytest.MonkeyP
 
 
 def test_secrets_are_not_shown_in_repr() -> None:
-    settings = Settings(secret_key="s3cr3t-value", internal_api_token="t0ken-value")  # type: ignore[arg-type]
+    settings = Settings(session_key="s3cr3t-value", internal_api_token="t0ken-value")  # type: ignore[arg-type]
     assert "s3cr3t-value" not in repr(settings)
     assert "t0ken-value" not in repr(settings)
 
@@ -93,3 +93,42 @@ def test_child_processes_get_the_lists_back_as_json() -> None:
     env = settings_env(Settings(line_channels=channels))  # type: ignore[arg-type]
     assert json.loads(env["SAPHAN_LINE_CHANNELS"])[0]["secret"] == "s3cret"
     assert json.loads(env["SAPHAN_CASEWORKER_LINE_RECIPIENTS"]) == []
+
+
+@pytest.mark.parametrize("environment, explicit, on", [
+    ("development", "", True), ("production", "", False), ("production", "true", True),
+    ("development", "false", False),
+])
+def test_simulator_and_docs_follow_the_environment_unless_set(
+    monkeypatch: pytest.MonkeyPatch, environment: str, explicit: str, on: bool,
+) -> None:
+    monkeypatch.setenv("SAPHAN_ENVIRONMENT", environment)
+    monkeypatch.setenv("SAPHAN_SIMULATOR_ENABLED", explicit)
+    monkeypatch.setenv("SAPHAN_DOCS_ENABLED", explicit)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.simulator_on, settings.docs_on) == (on, on)
+    assert settings.production is (environment == "production")
+
+
+def test_trusted_proxies_and_key_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAPHAN_TRUSTED_PROXIES", " 10.0.0.1, 172.16.0.0/12 ,")
+    monkeypatch.setenv("SAPHAN_ENCRYPTION_KEYS", "new-key, old-key")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.trusted_proxies == ["10.0.0.1", "172.16.0.0/12"]
+    assert settings.encryption_key_list == ["new-key", "old-key"]
+    assert "old-key" not in repr(settings)
+    monkeypatch.setenv("SAPHAN_TRUSTED_PROXIES", "10.0.0.1,proxy.example")
+    with pytest.raises(SettingsError, match="SAPHAN_TRUSTED_PROXIES"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_child_processes_read_back_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`saphan run` passes its settings to children as variables; unset stays unset."""
+    from saphan.processes import settings_env
+
+    for explicit in (None, False):
+        settings = Settings(_env_file=None, trusted_proxies="10.0.0.1,10.1.0.0/16",  # type: ignore[call-arg]
+                            simulator_enabled=explicit, environment="production")
+        for name, value in settings_env(settings).items():
+            monkeypatch.setenv(name, value)
+        assert Settings(_env_file=None) == settings  # type: ignore[call-arg]

@@ -1,15 +1,17 @@
-"""The supervisor waits for health, reports a crashed child and stops the whole group."""
+"""The supervisor waits for health, restarts a crashed child and keeps the others running."""
 
 from __future__ import annotations
 
 import io
 import sys
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 from saphan.processes import ProcessSpec
-from saphan.supervisor import ChildExited, Supervisor
+from saphan.supervisor import ChildExited, Supervisor, is_healthy
 from testsupport.stack import free_port
 
 
@@ -46,19 +48,53 @@ def test_waits_for_health_and_prefixes_output() -> None:
     assert all(p.poll() is not None for p in sup.procs.values())
 
 
-def test_crashed_child_is_reported_and_group_can_be_stopped() -> None:
-    sup = Supervisor(
-        [http_child("steady", free_port()), http_child("flaky", free_port(), exit_after=1.0)],
-        out=io.StringIO(),
-    )
+def test_crashed_child_is_restarted_and_the_others_keep_running() -> None:
+    """After start-up a crash is not the end of the group: the crashed child comes back (with
+    backoff) and the steady one is never touched (issue 21: one crashed part stopped all)."""
+    out = io.StringIO()
+    flaky_port = free_port()
+    sup = Supervisor([http_child("steady", free_port()),
+                      http_child("flaky", flaky_port, exit_after=1.0)], out=out)
+    watcher = threading.Thread(target=sup.watch, daemon=True)
     try:
         sup.start()
         sup.wait_healthy(timeout=20)
-        with pytest.raises(ChildExited, match="flaky exited with code 3"):
-            sup.watch()
+        steady_pid = sup.procs["steady"].pid
+        watcher.start()
+        deadline = time.monotonic() + 20
+        while sup.restarts["flaky"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sup.restarts["flaky"] >= 2, out.getvalue()
+        assert sup.procs["steady"].poll() is None and sup.procs["steady"].pid == steady_pid
+        assert "flaky exited with code 3; restarting" in out.getvalue()
+        assert wait_for(lambda: is_healthy(f"http://127.0.0.1:{flaky_port}/health"), 10)
     finally:
         sup.stop()
-    assert sup.procs["steady"].poll() is not None
+        watcher.join(5)
+    assert not watcher.is_alive()
+    assert all(p.poll() is not None for p in sup.procs.values())
+
+
+def test_a_child_that_dies_while_starting_stops_the_start() -> None:
+    """A child that exits before the group is healthy is a start-up error, not a restart loop."""
+    spec = ProcessSpec("broken", [sys.executable, "-c", "import sys; sys.exit(2)"], {},
+                       f"http://127.0.0.1:{free_port()}/health")
+    sup = Supervisor([spec], out=io.StringIO())
+    try:
+        sup.start()
+        with pytest.raises(ChildExited, match="broken exited with code 2"):
+            sup.wait_healthy(timeout=20)
+    finally:
+        sup.stop()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_unhealthy_child_times_out() -> None:

@@ -48,12 +48,14 @@ def test_erase_route_needs_the_token_and_erases_one_users_rows(fake_line: FakeLi
         response = client.post(url, headers=TOKEN)
         assert response.status_code == 200
         report = response.json()
-        assert report["outbox_deleted"] >= 1 and report["users_kept"] == 1
-        assert report["cases_kept"] == 0
+        assert report["outbox_deleted"] >= 1 and report["users_deleted"] == 1
+        assert report["cases_anonymised"] == 0
+        assert all("Aung" not in p for p in payloads("Uerase"))
+        # the LINE id goes too (issue 16), also once an event being answered is finished
+        fake_line.wait_for(lambda: count(LineUser, "Uerase") == 0 == count(InboxEvent, "Uerase"))
     assert count(OutboxMessage, "Uerase") == 0
-    assert all("Aung" not in p for p in payloads("Uerase"))
     assert count(OutboxMessage, "Ukeep") >= 1 and all("Aung" in p for p in payloads("Ukeep"))
-    assert count(LineUser, "Uerase") == 1  # the pseudonymous row stays
+    assert count(LineUser, "Ukeep") == 1
 
 
 def payloads(user: str) -> list[str]:

@@ -94,7 +94,8 @@ def test_text_is_answered_by_rasa_via_reply_api(live: Live):
         conversation = conn.execute(select(LineUser.conversation_id)).scalar_one()
     engine.dispose()
     assert "Ualice" not in conversation
-    tracker = httpx.get(f"{live.rasa_url}/conversations/{conversation}/tracker", timeout=30)
+    tracker = httpx.get(f"{live.rasa_url}/conversations/{conversation}/tracker", timeout=30,
+                        params={"token": live.settings.rasa_auth_token.get_secret_value()})
     assert [e["text"] for e in tracker.json()["events"] if e["event"] == "user"] == ["hello"]
     db = live.settings.tracker_store_url.removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
@@ -153,7 +154,8 @@ def test_events_of_one_user_reach_rasa_in_order(live: Live):
         conversation = conn.execute(select(LineUser.conversation_id)
                                     .where(LineUser.line_user_id == "Udave")).scalar_one()
     engine.dispose()
-    tracker = httpx.get(f"{live.rasa_url}/conversations/{conversation}/tracker", timeout=30)
+    tracker = httpx.get(f"{live.rasa_url}/conversations/{conversation}/tracker", timeout=30,
+                        params={"token": live.settings.rasa_auth_token.get_secret_value()})
     assert [e["text"] for e in tracker.json()["events"] if e["event"] == "user"] == words
 
 
@@ -206,7 +208,8 @@ def test_postback_and_location_go_to_rasa_with_metadata(live: Live):
     with engine.connect() as conn:
         conversation = conn.execute(select(LineUser.conversation_id)).scalar_one()
     engine.dispose()
-    tracker = httpx.get(f"{live.rasa_url}/conversations/{conversation}/tracker", timeout=30)
+    tracker = httpx.get(f"{live.rasa_url}/conversations/{conversation}/tracker", timeout=30,
+                        params={"token": live.settings.rasa_auth_token.get_secret_value()})
     user_events = [e for e in tracker.json()["events"] if e["event"] == "user"]
     assert [e["text"] for e in user_events] == ["/greet", "/find_service"]
     metadata = user_events[1]["metadata"]

@@ -105,6 +105,14 @@ def test_fallback_texts_have_emergency_numbers_in_both_languages():
 
 @pytest.mark.parametrize(("message", "current", "expected"), [
     ("สวัสดี", "en", "th"), ("hello there", "th", "en"), ("123", "en", "en"), ("ok", "th", "th"),
+    # a Burmese, Khmer or Lao message switches the stored language; back to Thai as well
+    ("ကျွန်တော့်အလုပ်ရှင်က လစာမပေးဘူး", "th", "my"), ("ខ្ញុំត្រូវការជំនួយ", "th", "km"),
+    ("ຂ້ອຍຕ້ອງການຄວາມຊ່ວຍເຫຼືອ", "my", "lo"), ("boss ไม่จ่ายเงิน", "km", "th"),
+    ("မြန်မာလို", "en", "my"), ("ภาษาพม่า", "lo", "th"),  # the bot then switches to my
+    # Latin script that is not Thai is English, even for a person who chose Burmese
+    ("English please", "my", "en"), ("help me", "lo", "en"),
+    # no letters: keep the language
+    ("👍 112", "km", "km"), ("ok", "lo", "lo"),
 ])
 def test_guess_language(message, current, expected):
     assert guess_language(message, current, full_languages("gateway")) == expected

@@ -157,7 +157,9 @@ def test_follow_welcomes_with_language_choice_and_unfollow_deactivates(client,
     replies = fake_line.wait_for(fake_line.replies, timeout=10)
     welcome = replies[0].body["messages"][0]
     assert "Welcome" in welcome["text"] and "191" in welcome["text"]
-    assert {i["action"]["data"] for i in welcome["quickReply"]["items"]} == {"lang=th", "lang=en"}
+    assert [(i["action"]["data"], i["action"]["label"]) for i in welcome["quickReply"]["items"]] \
+        == [("lang=th", "ไทย"), ("lang=en", "English"), ("lang=my", "မြန်မာ"),
+            ("lang=km", "ខ្មែរ"), ("lang=lo", "ລາວ")]  # each language named in its own script
     raw = fake_line.webhook_body([fake_line.postback_event("U3", "lang=th")])
     post(client, "public", raw, sign(SECRET, raw))
     fake_line.wait_for(lambda: len(fake_line.replies()) == 2, timeout=10)
@@ -186,3 +188,28 @@ def test_slow_rasa_times_out_into_the_fallback(fake_line: FakeLine, monkeypatch)
         assert "ขออภัย" in reply.body["messages"][0]["text"]  # Thai, like the message
     finally:
         proxy.close()
+
+
+def test_the_persons_rich_menu_follows_their_language(client, fake_line: FakeLine):
+    from gateway.channels import load_channels
+    from gateway.rich_menu import grid_png, setup_channel
+    from saphan.settings import get_settings
+
+    settings = get_settings().model_copy(update={"line_data_api_base_url": fake_line.url})
+    setup_channel(settings, load_channels(settings)["public"], grid_png(), "image/png")
+    names = {menu_id: m["name"] for menu_id, m in fake_line.state.rich_menus.items()}
+
+    def menu_of(user: str) -> str | None:
+        return names.get(fake_line.state.user_rich_menus.get(user, ""))
+
+    fake_line.set_profile("U7", language="km")
+    for event in (fake_line.follow_event("U7"),  # the phone's language
+                  fake_line.postback_event("U7", "lang=lo"),  # a language button
+                  fake_line.text_event("U7", "ကူညီပါ")):  # writes Burmese
+        raw = fake_line.webhook_body([event])
+        post(client, "public", raw, sign(SECRET, raw))
+        wanted = {"follow": "saphan-public-km", "postback": "saphan-public-lo",
+                  "message": "saphan-public-my"}[event["type"]]
+        fake_line.wait_for(lambda wanted=wanted: menu_of("U7") == wanted, timeout=10)
+    with session_scope() as session:
+        assert session.execute(select(LineUser.language)).scalar_one() == "my"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 def domain_texts(stack: Stack, response: str) -> set[str]:
     domain = httpx.get(f"{stack.rasa_url}/domain", headers={"Accept": "application/json"},
-                       timeout=10).json()
+                       params=stack.rasa_auth, timeout=10).json()
     return {variation["text"] for variation in domain["responses"][response]}
 
 
@@ -34,23 +34,27 @@ def test_custom_action_runs_on_the_action_server(rasa_stack: Stack) -> None:
     sender = f"t-{uuid.uuid4().hex}"
     created = httpx.post(  # Rasa 3.6 only executes actions in an existing conversation
         f"{rasa_stack.rasa_url}/conversations/{sender}/tracker/events",
-        json={"event": "action", "name": "action_listen"}, timeout=30,
+        json={"event": "action", "name": "action_listen"}, params=rasa_stack.rasa_auth,
+        timeout=30,
     )
     assert created.status_code == 200, created.text
     result = httpx.post(
         f"{rasa_stack.rasa_url}/conversations/{sender}/execute",
-        json={"name": "action_ping"}, timeout=30,
+        json={"name": "action_ping"}, params=rasa_stack.rasa_auth, timeout=30,
     )
     assert result.status_code == 200, result.text
     body = result.json()
     assert {"recipient_id": sender, "custom": {"pong": sender}} in body["messages"]
     # The events the action returned are applied to the stored conversation.
-    tracker = httpx.get(f"{rasa_stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(f"{rasa_stack.rasa_url}/conversations/{sender}/tracker",
+                        params=rasa_stack.rasa_auth, timeout=30).json()
     assert tracker["slots"]["last_ping_sender"] == sender
     names = [event.get("name") for event in tracker["events"]]
     assert names.count("action_ping") == 1
 
 
 def test_action_server_lists_the_ping_action(rasa_stack: Stack) -> None:
-    actions = httpx.get(f"{rasa_stack.action_server_url}/actions", timeout=10).json()
+    token = rasa_stack.settings.action_server_token.get_secret_value()
+    actions = httpx.get(f"{rasa_stack.action_server_url}/actions", timeout=10,
+                        headers={"X-Saphan-Action-Token": token}).json()
     assert {"name": "action_ping"} in actions

@@ -49,6 +49,13 @@ assert intent == {"name": "emergency", "confidence": 0.6} and net is None, inten
 # a keyword wins at 1.0 whatever the ranking; a button payload is never touched
 intent, net, _ = run(off, classified("help they locked me in", ("greet", 0.9)))
 assert intent == {"name": "emergency", "confidence": 1.0} and "keyword" in net, net
+# Myanmar/Khmer/Lao messages keep the classifier's intent (trained since issue 18): a
+# greeting stays a greeting, a danger keyword in these scripts still wins
+intent, net, _ = run(off, classified("မင်္ဂလာပါ", ("greet", 0.9)))
+assert intent == {"name": "greet", "confidence": 0.9} and net is None, (intent, net)
+for danger in ("ကယ်ပါ သူဌေး ရိုက်နေတယ်", "គេកាន់កាំបិត", "ເຂົາມີປືນ"):
+    intent, net, _ = run(off, classified(danger, ("find_service", 0.9)))
+    assert intent["name"] == "emergency" and "keyword" in net, (danger, net)
 payload = classified("/deny", ("deny", 1.0), ("emergency", 0.5))
 intent, _, _ = run(rule, payload)
 assert intent["name"] == "deny", intent

@@ -93,6 +93,23 @@ def test_services_and_languages_get_canonical_values(gazetteer: Gazetteer) -> No
     assert found(gazetteer, "switch to Khmer please") == [("language", "km")]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("မဲဆောက်မှာ နေစရာ ရှိလား", [("province", "Tak"), ("service_type", "shelter")]),
+    ("ရှေ့နေလိုတယ် မဟာချိုင်မှာ", [("service_type", "legal_aid"), ("province", "Samut Sakhon")]),
+    ("មានមន្ទីរពេទ្យនៅបាងកកទេ", [("service_type", "medical"), ("province", "Bangkok")]),
+    ("ຊອກບ່ອນພັກຢູ່ໜອງຄາຍ", [("service_type", "shelter"), ("province", "Nong Khai")]),
+    ("ຂໍພາສາລາວ", [("language", "lo")]),
+])
+def test_myanmar_khmer_lao_names_get_the_same_canonical_values(
+    gazetteer: Gazetteer, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(gazetteer, text) == expected
+
+
+def test_lao_pronoun_is_not_a_language(gazetteer: Gazetteer) -> None:
+    assert found(gazetteer, "ລາວຕີຂ້ອຍ") == []  # "he hits me"
+
+
 def test_spans_index_the_original_text(gazetteer: Gazetteer) -> None:
     text = "อยู่\u200bมหาชัยยยย ค่ะ"
     (match,) = gazetteer.find(text)

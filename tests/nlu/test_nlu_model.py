@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 def parse(stack: Stack, text: str) -> dict:
-    response = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=30)
+    response = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text},
+                          params=stack.rasa_auth, timeout=30)
     response.raise_for_status()
     return response.json()
 
@@ -48,6 +49,17 @@ def entities(result: dict) -> set[tuple[str, str]]:
         ("ขอเปลี่ยนเป็นภาษาพม่าค่ะ", "change_language", {("language", "my")}, "th"),
         ("ขอบคุณมากๆค่ะ🙏", "thank", set(), "th"),
         ("thank you so much", "thank", set(), "en"),
+        # Myanmar, Khmer, Lao (issue 18): same intents, same canonical entity values
+        ("ကယ်ပါ သူဌေးက ဓားနဲ့ ခြိမ်းနေတယ်", "emergency", set(), "my"),
+        ("မဲဆောက်မှာ ရှေ့နေ လိုချင်တယ်", "find_service",
+         {("service_type", "legal_aid"), ("province", "Tak")}, "my"),
+        ("ထိုင်းစာ မဖတ်တတ်ပါ မြန်မာလို ရေးပေးပါ", "change_language", {("language", "my")}, "my"),
+        ("ថៅកែមិនឲ្យប្រាក់ខែបីខែហើយ", "report_exploitation", set(), "km"),
+        ("ត្រូវការកន្លែងស្នាក់នៅនៅបាងកកបង", "find_service",
+         {("service_type", "shelter"), ("province", "Bangkok")}, "km"),
+        ("ຊອກໂຮງໝໍຢູ່ອຸດອນແດ່", "find_service",
+         {("service_type", "medical"), ("province", "Udon Thani")}, "lo"),
+        ("ເຂົາມີປືນ ຢ້ານຫຼາຍ", "emergency", set(), "lo"),
     ],
 )
 def test_intents_entities_and_language(

@@ -90,3 +90,23 @@ def test_rasa_default_word_pattern_cuts_thai_and_ours_does_not() -> None:
     assert re.findall(RASA_DEFAULT_TOKEN_PATTERN, joined) != joined.split()
     assert "ไม" in re.findall(RASA_DEFAULT_TOKEN_PATTERN, joined)  # the mark is lost
     assert re.findall(WORD_TOKEN_PATTERN, joined) == ["นายจ้าง", "ไม่", "จ่าย", "เงิน"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Myanmar: syllables (a killed or stacked consonant stays with its syllable)
+        ("ကျွန်တော့်ကို ကူညီပါ", ["ကျွန်", "တော့်", "ကို", "ကူ", "ညီ", "ပါ"]),
+        ("သင်္ချိုင်း", ["သင်္ချိုင်း"]),
+        # Khmer: clusters, a lone final consonant joins its syllable
+        ("សូមជួយខ្ញុំផង", ["សូម", "ជួយ", "ខ្ញុំ", "ផង"]),
+        # Lao: a leading vowel stays with its consonant
+        ("ຂ້ອຍຢູ່ບາງກອກ ໂຮງໝໍ", ["ຂ້ອຍ", "ຢູ່", "ບາງ", "ກອກ", "ໂຮງ", "ໝໍ"]),
+        # code-mixed: Latin and Thai words are kept whole between syllables
+        ("boss ရိုက်နေတယ် ที่พัก", ["boss", "ရိုက်", "နေ", "တယ်", "ที่พัก"]),
+        ("shelterလိုချင်", ["shelter", "လို", "ချင်"]),
+    ],
+)
+def test_myanmar_khmer_lao_runs_are_cut_into_syllables(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+    assert "".join(spans(text)) == "".join(text.split())

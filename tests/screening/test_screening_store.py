@@ -42,7 +42,7 @@ def _finished(data: ScreeningData, planner: AdaptivePlanner, answer: str) -> Scr
 def test_notes_are_encrypted_at_rest(
     app_env: str, data: ScreeningData, planner: AdaptivePlanner
 ) -> None:
-    settings = Settings(screening_notes_key=Fernet.generate_key().decode())
+    settings = Settings(encryption_keys=Fernet.generate_key().decode())
     record = _finished(data, planner, "yes").record("7", "Police")
     notes = "Met at the pier in Mahachai; passport kept by the boat owner."
     save_record(record, None, notes, settings)
@@ -51,7 +51,7 @@ def test_notes_are_encrypted_at_rest(
         raw = conn.execute(text("SELECT notes_encrypted FROM screening_records")).scalar_one()
     assert "passport" not in raw and "Mahachai" not in raw
     assert record_notes(load_record(record.id), settings) == notes
-    other = Settings(screening_notes_key=Fernet.generate_key().decode())
+    other = Settings(encryption_keys=Fernet.generate_key().decode())
     try:
         record_notes(load_record(record.id), other)
     except NotesKeyError:
@@ -65,7 +65,8 @@ def test_notes_without_a_key_store_nothing(
 ) -> None:
     record = _finished(data, planner, "no").record("7", "Police")
     try:
-        save_record(record, None, "some notes", Settings(screening_notes_key=""))
+        save_record(record, None, "some notes",
+                    Settings(encryption_keys="", screening_notes_key=""))
     except NotesKeyError:
         pass
     else:
@@ -76,22 +77,24 @@ def test_notes_without_a_key_store_nothing(
 def test_notes_command_encrypts_and_shows(
     app_env: str, data: ScreeningData, planner: AdaptivePlanner, monkeypatch: MonkeyPatch
 ) -> None:
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("SAPHAN_ENCRYPTION_KEYS", key)
+    reset_caches()
     record = _finished(data, planner, "no").record("7", "Police")
     save_record(record, None)
     runner = CliRunner()
 
     def invoke(key: str, *args: str, stdin: str = "") -> Result:
-        monkeypatch.setenv("SAPHAN_SCREENING_NOTES_KEY", key)
+        monkeypatch.setenv("SAPHAN_ENCRYPTION_KEYS", key)
         reset_caches()
         return runner.invoke(app, ["officer", "notes", *args], input=stdin)
 
-    key = Fernet.generate_key().decode()
     added = invoke(key, record.id, stdin="Boat ZX-12\n")
     assert added.exit_code == 0, added.output
     assert "ZX-12" not in (load_record(record.id).notes_encrypted or "ZX-12")
     assert invoke(key, record.id, "--show").stdout.strip() == "Boat ZX-12"
     no_key = invoke("", record.id, stdin="x")
-    assert no_key.exit_code == 1 and "SAPHAN_SCREENING_NOTES_KEY" in no_key.output
+    assert no_key.exit_code == 1 and "SAPHAN_ENCRYPTION_KEYS" in no_key.output
     missing = invoke(key, "nope", stdin="x")
     assert missing.exit_code == 1 and "no screening" in missing.output
 
