@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway.signature import sign
+from testsupport.polling import wait_for
 from testsupport.served import ServedApp
 
 
@@ -230,13 +231,7 @@ class FakeLine(ServedApp):
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Poll `condition` until it is truthy; return its value or raise TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.05)
-        raise TimeoutError(f"condition not met in {timeout}s; calls: {self.state.calls!r}")
+        return wait_for(condition, timeout, lambda: f"calls: {self.state.calls!r}")
 
     # -- controls ------------------------------------------------------------------------
     def expire_reply_token(self, token: str) -> None:

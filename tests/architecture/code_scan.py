@@ -21,6 +21,19 @@ def shipped_packages(root: Path) -> list[str]:
     return sorted(name for name in names if (root / name / "__init__.py").is_file())
 
 
+def plant_tree(root: Path, packages: Iterable[str], files: dict[str, str]) -> None:
+    """A small project under `root` (for the self-tests that show a planted violation is
+    caught): a pyproject naming `packages` and the given source files, each in a package."""
+    include = ", ".join(f'"{p}*"' for p in packages)
+    (root / "pyproject.toml").write_text(
+        f"[tool.setuptools.packages.find]\ninclude = [{include}]\n")
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "__init__.py").touch()
+        path.write_text(source)
+
+
 def python_files(root: Path, packages: Iterable[str]) -> Iterator[tuple[str, Path]]:
     """(dotted module name, path) of every .py file of the packages."""
     for package in packages:

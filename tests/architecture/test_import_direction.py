@@ -12,6 +12,7 @@ from .code_scan import (
     ImportRule,
     import_violations,
     imports_of,
+    plant_tree,
     python_files,
     shipped_packages,
 )
@@ -56,14 +57,7 @@ def test_every_shipped_file_is_scanned() -> None:
 
 
 def _plant(root: Path, files: dict[str, str]) -> None:
-    (root / "pyproject.toml").write_text(
-        "[tool.setuptools.packages.find]\n"
-        'include = ["saphan*", "gateway*", "cases*", "actions*"]\n')
-    for name, source in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        (path.parent / "__init__.py").touch()
-        path.write_text(source)
+    plant_tree(root, ["saphan", "gateway", "cases", "actions"], files)
 
 
 def test_planted_violations_are_caught(tmp_path: Path) -> None:

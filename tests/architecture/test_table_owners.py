@@ -9,7 +9,7 @@ from pathlib import Path
 from cli.models import load_all
 from saphan.paths import ROOT
 
-from .code_scan import owner_violations, shipped_packages
+from .code_scan import owner_violations, plant_tree, shipped_packages
 
 #: table -> the modules allowed to write it (each owner also erases its own rows).
 OWNERS: dict[str, set[str]] = {
@@ -96,13 +96,7 @@ def claim(session, case_id):
 
 
 def test_planted_writes_by_a_non_owner_are_caught(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.setuptools.packages.find]\ninclude = ["gateway*", "cases*"]\n')
-    for name, source in PLANTED.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        (path.parent / "__init__.py").touch()
-        path.write_text(source)
+    plant_tree(tmp_path, ["gateway", "cases"], PLANTED)
     problems = owner_violations(tmp_path, shipped_packages(tmp_path), models(), OWNERS)
     caught = {problem.split(" (owned by")[0] for problem in problems}
     assert caught == {

@@ -15,7 +15,8 @@ from gateway import outbox, users
 from gateway.app import create_app
 from saphan.db import in_session
 from saphan.settings import get_settings
-from testsupport.cases import TOKEN, Gateway, wait_for
+from testsupport.cases import TOKEN, Gateway
+from testsupport.polling import wait_for
 
 
 def internal_routes() -> list[tuple[str, str]]:

@@ -26,9 +26,10 @@ from gateway import users
 from gateway.signature import sign
 from saphan.db import in_session, session_scope
 from saphan.settings import get_settings
-from testsupport.cases import Gateway, running_gateway, wait_for
+from testsupport.cases import Gateway, running_gateway
 from testsupport.channels import SECRETS
 from testsupport.fake_line import FakeLine
+from testsupport.polling import wait_for
 
 BURMESE = "ကျွန်တော့်ကို ကူညီပါ"  # "help me"
 GLOBAL_MAX = 5

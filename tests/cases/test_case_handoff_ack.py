@@ -13,9 +13,10 @@ from gateway.models import DONE, InboxEvent
 from gateway.signature import sign
 from saphan.db import in_session, session_scope
 from saphan.settings import get_settings
-from testsupport.cases import Gateway, wait_for
+from testsupport.cases import Gateway
 from testsupport.channels import SECRETS
 from testsupport.fake_line import FakeLine
+from testsupport.polling import wait_for
 
 USER = "Uhandoff0001"
 

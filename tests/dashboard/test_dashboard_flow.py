@@ -19,7 +19,8 @@ from gateway import users
 from referral_directory.bundled import load_bundled
 from saphan.db import in_session, session_scope
 from saphan.settings import get_settings
-from testsupport.cases import Gateway, wait_for
+from testsupport.cases import Gateway
+from testsupport.polling import wait_for
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from gateway import users
 from saphan.db import in_session
 from saphan.language import detect_language, language_name
 from saphan.settings import get_settings
-from testsupport.cases import Gateway, wait_for
+from testsupport.cases import Gateway
+from testsupport.polling import wait_for
 
 
 @pytest.fixture

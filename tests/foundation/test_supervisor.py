@@ -6,12 +6,12 @@ import io
 import sys
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 
 from saphan.processes import ProcessSpec
 from saphan.supervisor import ChildExited, Supervisor, is_healthy
+from testsupport.polling import wait_for
 from testsupport.stack import free_port
 
 
@@ -61,13 +61,10 @@ def test_crashed_child_is_restarted_and_the_others_keep_running() -> None:
         sup.wait_healthy(timeout=20)
         steady_pid = sup.procs["steady"].pid
         watcher.start()
-        deadline = time.monotonic() + 20
-        while sup.restarts["flaky"] < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert sup.restarts["flaky"] >= 2, out.getvalue()
+        wait_for(lambda: sup.restarts["flaky"] >= 2, 20, out.getvalue)
         assert sup.procs["steady"].poll() is None and sup.procs["steady"].pid == steady_pid
         assert "flaky exited with code 3; restarting" in out.getvalue()
-        assert wait_for(lambda: is_healthy(f"http://127.0.0.1:{flaky_port}/health"), 10)
+        wait_for(lambda: is_healthy(f"http://127.0.0.1:{flaky_port}/health"), 10)
     finally:
         sup.stop()
         watcher.join(5)
@@ -86,15 +83,6 @@ def test_a_child_that_dies_while_starting_stops_the_start() -> None:
             sup.wait_healthy(timeout=20)
     finally:
         sup.stop()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_unhealthy_child_times_out() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -41,6 +40,7 @@ from testsupport.cases import TOKEN
 from testsupport.channels import CHANNELS, SECRETS
 from testsupport.databases import postgres_schema_url, sqlite_url
 from testsupport.fake_line import FakeLine
+from testsupport.polling import wait_for
 from testsupport.served import ServedApp
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -167,16 +167,7 @@ def conversation_of(user: str) -> str:
         return session.scalar(select(LineUser.conversation_id)
                               .where(LineUser.line_user_id == user))
 
-    return stack_wait(lambda: in_session(lookup))
-
-
-def stack_wait(condition, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise TimeoutError("condition not met")
+    return wait_for(lambda: in_session(lookup), timeout=30)
 
 
 def every_cell(url: str, tables: list[Table] | None) -> Iterator[tuple[str, str, str]]:
@@ -254,7 +245,7 @@ def test_delete_my_data_leaves_nothing_that_identifies_the_person(stack: Stack,
         cells = [v for _, _, v in every_cell(stack.app_url, load_all().metadata.sorted_tables)]
         return not any(user in v for v in cells)
 
-    stack_wait(settled)
+    wait_for(settled, timeout=30)
     scrubbed = "vacuumed" if stack.app_url.startswith("postgresql") else "wal checkpointed"
     assert any(f"after an erasure: {scrubbed}" in line for line in log_lines.lines)
     needles = [user, conversation, NAME, PHONE, PHONE_WRITTEN, HELLO, CALL_ME, "Mahachai"]
@@ -300,13 +291,13 @@ def test_other_people_keep_their_data(stack: Stack) -> None:
     for user in (erased, kept):
         send(stack, stack.line.text_event(user, f"{HELLO} ({user[-4:]})"), user, "bot heard")
     send(stack, stack.line.postback_event(erased, DELETE_TAP), erased, CONFIRMATION)
-    stack_wait(lambda: not stack.gateway_app.state.erasure.pending)
+    wait_for(lambda: not stack.gateway_app.state.erasure.pending, timeout=30)
 
     def rows_of(user: str) -> int:
         return sum(user in v for _, _, v in every_cell(stack.app_url,
                                                        load_all().metadata.sorted_tables))
 
-    stack_wait(lambda: rows_of(erased) == 0)
+    wait_for(lambda: rows_of(erased) == 0, timeout=30)
     assert rows_of(kept) >= 3  # user row, inbox event, outbox batch
     tracker = [v for _, _, v in every_cell(stack.tracker_url, None)]
     assert any(f"({kept[-4:]})" in v for v in tracker)

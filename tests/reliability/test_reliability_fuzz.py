@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from gateway.models import InboxEvent, LineUser
 from gateway.signature import sign
 from saphan.db import session_scope
-from testsupport.cases import CHANNELS, Gateway, wait_for
+from testsupport.cases import CHANNELS, Gateway
+from testsupport.polling import wait_for
 
 SECRET = {c["name"]: c["secret"] for c in CHANNELS}
 

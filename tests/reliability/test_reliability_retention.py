@@ -27,8 +27,9 @@ from gateway.retention import run_retention
 from saphan.db import in_session, make_engine, reset_caches, session_scope, utcnow
 from saphan.migrate import alembic_config, upgrade
 from saphan.settings import get_settings
-from testsupport.cases import Gateway, running_gateway, wait_for
+from testsupport.cases import Gateway, running_gateway
 from testsupport.fake_line import FakeLine
+from testsupport.polling import wait_for
 
 DAY = timedelta(days=1)
 MONTH = 30 * DAY

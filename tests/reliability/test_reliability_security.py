@@ -57,7 +57,8 @@ from saphan.csv_safe import TRIGGERS
 from saphan.db import reset_caches, session_scope
 from saphan.production import REQUIRED_SECRETS, ProductionSettingsError, check_production
 from saphan.settings import Settings, get_settings
-from testsupport.cases import CHANNELS, TOKEN, Gateway, running_gateway, wait_for
+from testsupport.cases import CHANNELS, TOKEN, Gateway, running_gateway
+from testsupport.polling import wait_for
 from testsupport.served import ServedApp
 from testsupport.stack import Stack, free_port
 
