@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: run test lint setup model lock bench-nlu bench-directory clean
+.PHONY: run test lint setup model lock bench-nlu bench-directory clean demo
 
 setup: ## create/refresh both virtual environments (seconds when nothing changed)
 	@scripts/ensure_env.sh app
@@ -15,6 +15,10 @@ test: setup ## ruff + every test (SQLite always; PostgreSQL too when TEST_DATABA
 	@.venv/bin/ruff check .
 	@$(PY) -m pytest
 
+demo: setup ## demo accounts in three example agencies of Tak (never in production; passwords printed once) -> docs/walkthrough.md
+	@.venv/bin/saphan db upgrade
+	@.venv/bin/saphan demo seed
+
 lint:
 	@.venv/bin/ruff check .
 
@@ -23,6 +27,10 @@ model: setup ## train the Rasa model if its inputs changed
 
 lock: ## re-resolve requirements/*.in into the pinned requirements/*.lock files
 	@scripts/lock.sh
+
+.PHONY: deploy-check
+deploy-check: ## offline checks of deploy/: alert rules vs /metrics, Kubernetes manifests (schema-validated with kubernetes-validate)
+	@$(PY) -m pytest -q tests/foundation/test_deploy_manifests.py
 
 bench-gateway: ## webhook acknowledgement latency of a real gateway process (target p95 <= 50 ms)
 	@PYTHONPATH=. $(PY) scripts/bench_gateway.py

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import say, user_language, yes_no
 from actions.escalation import open_case
 from content.catalogue import text
-from referral_directory.bundled import DATA_DIR
+from referral_directory.cards import cards_of_hotlines
 
-#: The directory entries (referral_directory/data/hotlines.yaml) shown in an emergency, with
-#: the catalogue text naming each on its card (in the person's language).
-EMERGENCY_HOTLINES = ("hotline-191", "hotline-1300")
-CARD_NAMES = ("card_hotline_police", "card_hotline_social")
-
-
-@lru_cache
-def emergency_hotlines() -> tuple[dict[str, Any], ...]:
-    """191 and 1300 as the directory ships them (numbers and names have a source there)."""
-    data = yaml.safe_load((DATA_DIR / "hotlines.yaml").read_text(encoding="utf-8"))
-    by_id = {entry["id"]: entry for entry in data["services"]}
-    return tuple(by_id[hotline_id] for hotline_id in EMERGENCY_HOTLINES)
+#: The hotlines shown in an emergency (facts of content/texts/facts.yml: numbers from
+#: referral_directory/data/hotlines.yaml; each card named by the catalogue's `card_<fact>`).
+EMERGENCY_HOTLINES = ("hotline_police", "hotline_social")
 
 
 def hotline_cards(language: str) -> dict[str, Any]:
     """The gateway's service-card payload for the emergency numbers (call buttons), named in
     `language`."""
-    services = [{"name": text("bot", key, language), "phone": entry["phones"][0]}
-                for key, entry in zip(CARD_NAMES, emergency_hotlines(), strict=True)]
-    numbers = ", ".join(entry["phones"][0] for entry in emergency_hotlines())
+    services = cards_of_hotlines(EMERGENCY_HOTLINES, language)
+    numbers = ", ".join(card["phone"] for card in services)
     alt_text = text("bot", "emergency_alt", language, numbers=numbers)
     return {"services": services, "alt_text": alt_text}
 

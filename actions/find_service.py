@@ -11,17 +11,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import MENU, buttons, say, user_language
-from actions.emergency import hotline_cards
 from actions.escalation import shared_location
 from content.catalogue import text
+from referral_directory.cards import answer_cards, province_name
+from referral_directory.gazetteer import Town, find_town
 from referral_directory.search import SearchResult, ServiceQuery, search_services
-from referral_directory.vocab import SERVICE_TYPES
+from referral_directory.vocab import LANGUAGES, SERVICE_TYPES
 from saphan.db import session_scope
+from saphan.line_messages import LOCATION_PAYLOAD, MAX_BUBBLES
 
 FORM = "find_service_form"
 #: Slots this flow fills; cleared after each search so the next search starts fresh.
 FLOW_SLOTS = ("service_type", "province", "location")
-RESULTS_SHOWN = 10  # + 2 national hotlines when widened: within LINE's 12 bubbles
+#: Cards per answer: the results, then the national hotlines for the need (cards.py).
+CARDS_SHOWN = MAX_BUBBLES
 #: Service types offered as buttons when the user has not said which help they need.
 ASKED_TYPES = ("shelter", "labour_complaint", "legal_aid", "medical", "embassy", "interpreter",
                "repatriation", "hotline")
@@ -66,50 +69,47 @@ def ask_service_type(dispatcher: CollectingDispatcher, tracker: Tracker) -> None
 
 
 def ask_place(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Where: a province, or share a location."""
-    say(dispatcher, "ask_place", user_language(tracker))
+    """Where: a province or town, or LINE's "send my location" quick-reply button."""
+    language = user_language(tracker)
+    say(dispatcher, "ask_place", language, buttons(language, ("btn_location", LOCATION_PAYLOAD)))
 
 
-def service_card(hit: Any, language: str) -> dict[str, Any]:
-    """One directory hit in the gateway's service-card shape (saphan/line_messages.py)."""
-    service = hit.service
-    name = (service.name_th if language == "th" and service.name_th else service.name_en)
-    if service.sample:
-        name = f"{text('bot', 'sample_label', language)} {name}"
-    org = service.organisation
-    org_name = (org.name_th if language == "th" and org.name_th else org.name_en) if org else None
-    card: dict[str, Any] = {
-        "name": name,
-        "organisation": " · ".join(
-            p for p in (text("bot", f"type_{service.service_type}", language), org_name) if p),
-        "address": ", ".join(p for p in (service.address, service.province) if p) or None,
-        "hours": text("bot", "open_24h", language) if service.is_24h
-        else text("bot", "hours", language, hours=service.opening_hours) if service.opening_hours
-        else None,
-        "languages": text("bot", "languages", language, languages=", ".join(service.languages))
-        if service.languages else None,
-        "distance": text("bot", "distance", language, km=f"{hit.distance_km:.1f}")
-        if hit.distance_km is not None else None,
-        "phone": service.phones[0] if service.phones else None,
-        "latitude": service.latitude,
-        "longitude": service.longitude,
-    }
-    return {key: value for key, value in card.items() if value is not None}
+def named_town(tracker: Tracker, province: str | None) -> Town | None:
+    """The town the person named for the place ("near Mae Sot" fills the province slot with
+    Tak): the text of the province entity, since the last search, if it is a known town."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_search_services":
+            return None
+        if event.get("event") != "user":
+            continue
+        said = event.get("text") or ""
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            if entity.get("entity") != "province" or entity.get("value") != province:
+                continue
+            start, end = entity.get("start"), entity.get("end")
+            town = find_town(said[start:end]) if start is not None and end else None
+            if town is not None and town.province == province:
+                return town
+    return None
 
 
-def results_heading(result: SearchResult, language: str, province: str | None) -> str:
+def results_heading(result: SearchResult, language: str, province: str | None,
+                    shown: int) -> str:
+    """What was found (`shown` local results), then "call to confirm before you go"."""
     if result.scope == "local":
-        return text("bot", "results_local", language, count=len(result.hits))
-    if result.scope == "neighbours":
-        return text("bot", "results_neighbours", language, count=len(result.hits),
-                    province=province or "")
-    if result.scope == "national":
-        return text("bot", "results_national", language)
-    return text("bot", "results_none", language)
+        heading = text("bot", "results_local", language, count=shown)
+    elif result.scope == "neighbours":
+        heading = text("bot", "results_neighbours", language, count=shown,
+                       province=province_name(province, language) or "")
+    else:
+        heading = text("bot", "results_national", language)
+    return f"{heading}\n{text('bot', 'call_to_confirm', language)}"
 
 
 class ActionSearchServices(Action):
-    """Search the directory with the form's slots and show the results as cards."""
+    """Search the directory with the form's slots and show the results as cards (services
+    speaking the person's language first among equals), always with the national hotlines
+    for the need and "call to confirm before you go"."""
 
     def name(self) -> str:
         return "action_search_services"
@@ -119,23 +119,24 @@ class ActionSearchServices(Action):
         language = user_language(tracker)
         location = tracker.get_slot("location") or {}
         province = tracker.get_slot("province")
+        town = None if location else named_town(tracker, province)
+        if town is not None:  # "near Mae Sot": by distance from the town, not the province
+            location = {"latitude": town.latitude, "longitude": town.longitude}
+        service_type = tracker.get_slot("service_type")
         query = ServiceQuery(
-            service_type=tracker.get_slot("service_type"),
+            service_type=service_type,
             province=None if location else province,
             latitude=location.get("latitude"), longitude=location.get("longitude"),
-            limit=RESULTS_SHOWN,
+            prefer_language=language if language in LANGUAGES else None,
+            limit=CARDS_SHOWN,
         )
         with session_scope() as session:
             result = search_services(session, query)
-            cards = [service_card(hit, language) for hit in result.hits]
-        if result.scope != "local":  # widened: the national hotlines too
-            cards += hotline_cards(language)["services"]
+            found, hotlines = answer_cards(result.hits, service_type, language, CARDS_SHOWN)
+        cards = found + hotlines
         person = buttons(language, ("btn_person", "/request_human"), MENU[3])
-        if cards:
-            dispatcher.utter_message(text=results_heading(result, language, province))
-            alt_text = text("bot", "results_alt", language)
-            dispatcher.utter_message(json_message={"services": cards, "alt_text": alt_text})
-            say(dispatcher, "menu_prompt", language, person)
-        else:
-            say(dispatcher, "results_none", language, person)
+        dispatcher.utter_message(text=results_heading(result, language, province, len(found)))
+        alt_text = text("bot", "results_alt", language)
+        dispatcher.utter_message(json_message={"services": cards, "alt_text": alt_text})
+        say(dispatcher, "menu_prompt", language, person)
         return [SlotSet(slot, None) for slot in FLOW_SLOTS]

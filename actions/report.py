@@ -1,5 +1,6 @@
 """Report a situation: care, up to six yes/no questions, then a caseworker (or the emergency
-flow at once when an answer shows immediate danger)."""
+flow at once when an answer shows immediate danger). Facts already stated in the opening
+message ("they took my passport") answer their questions, confirmed instead of asked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.conversation import say, user_language, yes_no
 from actions.emergency import emergency_response, safe_to_talk_reply
 from actions.escalation import open_case
+from actions.report_facts import stated_facts
+from content.catalogue import text as text_of
 
 FORM = "report_form"
 #: The questions in the order asked (slot names; texts are `q_<slot>`).
@@ -34,13 +37,21 @@ def in_danger(tracker: Tracker) -> bool:
 
 
 class ActionReportAcknowledge(Action):
+    """Care message; the facts the opening message states fill their answers (others reset)
+    and are confirmed back, so the form asks only what it does not know."""
+
     def name(self) -> str:
         return "action_report_acknowledge"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
-        say(dispatcher, "report_ack", user_language(tracker))
-        return [SlotSet(q, None) for q in QUESTIONS]
+        language = user_language(tracker)
+        say(dispatcher, "report_ack", language)
+        facts = stated_facts(tracker.latest_message.get("text"))
+        if facts:
+            listed = "; ".join(text_of("bot", f"fact_{slot}", language) for slot in facts)
+            say(dispatcher, "report_facts_known", language, facts=listed)
+        return [SlotSet(q, facts.get(q)) for q in QUESTIONS]
 
 
 class ValidateReportForm(FormValidationAction):

@@ -10,6 +10,7 @@ the form lands in `screening_reply` and is handled by `validate_screening_form`.
 from __future__ import annotations
 
 import logging
+import time
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_metadata, user_language
+from actions.screening_cards import card_message
 from actions.screening_results import refer_screening, send_outcome
 from content.catalogue import full_languages
 from content.catalogue import text as catalogue_text
@@ -28,7 +30,23 @@ from screening.enrollment import EnrollmentError, active_officer, redeem_code
 from screening.loader import default_screening
 from screening.models import Officer
 from screening.next_steps import next_steps_for
-from screening.session import PERSON_LANGUAGES, ScreeningSession, SessionError, SessionState
+from screening.practice import (
+    PRACTICE_PREFIX,
+    PracticeCase,
+    default_practice,
+    feedback,
+    person_says,
+    render_feedback,
+)
+from screening.session import (
+    PERSON_LANGUAGES,
+    PROFILE_PREFIX,
+    REST_PREFIX,
+    TICK_PREFIX,
+    ScreeningSession,
+    SessionError,
+    SessionState,
+)
 
 log = logging.getLogger("saphan.actions.screening")
 
@@ -40,6 +58,11 @@ CODE = "screening_code"
 RECORD = "screening_record"
 LANG = "screening_lang"
 PERSON_PREFIX = "person:"
+MODE_PREFIX = "mode:"
+PRACTICE_MENU = f"{PRACTICE_PREFIX}menu"
+PAYLOADS = (MODE_PREFIX, PERSON_PREFIX, PROFILE_PREFIX, REST_PREFIX, TICK_PREFIX,
+            PRACTICE_PREFIX)  # never "cancel"
+DEFAULT_MODE = "card"  # fewer taps, same result (benchmarks/screening.md)
 MAX_BUTTONS = 13  # LINE quick-reply limit
 CANCEL_CONFIDENCE = 0.9  # a typed reply NLU reads as `cancel` this surely cancels
 
@@ -89,20 +112,82 @@ def current_session(tracker: Tracker) -> ScreeningSession | None:
 
 
 def send_prompt(dispatcher: CollectingDispatcher, session: ScreeningSession) -> None:
-    """The current question with quick replies: answers, back, pause, cancel, for the person."""
+    """The current question with quick replies: answers, back, pause, cancel, for the person.
+    A card comes as a Flex card (tap what applies) followed by its heading with the quick
+    replies; before the first answer the officer may switch between cards and one by one, or
+    start a practice case. In practice the fictional person's answers come first."""
     prompt = session.prompt()
     if prompt is None:
         return
     lang = session.state.officer_lang
-    text = catalogue_text("screening", "question", lang, number=prompt.number, text=prompt.text)
+    case = practice_case(session)
+    if case is not None and prompt.kind in ("card", "indicator"):
+        numbered = ([(line.number, line.item_id) for line in prompt.lines if line.answer is None]
+                    if prompt.kind == "card" else [(prompt.number, prompt.id)])
+        dispatcher.utter_message(text=person_says(session.data, case, numbered, lang))
+    if prompt.kind == "card":
+        dispatcher.utter_message(json_message=card_message(prompt, lang))
+        text = catalogue_text("screening", "card_heading", lang, number=prompt.number,
+                              dimension=prompt.text)
+    else:
+        text = catalogue_text("screening", "question", lang, number=prompt.number,
+                              text=prompt.text)
     if not prompt.options:
         text = f"{text}\n{catalogue_text('screening', 'type_answer', lang)}"
+    if case is not None:
+        text = f"{catalogue_text('screening', 'practice_marker', lang)}\n{text}"
     buttons = [{"title": label, "payload": answer_id} for answer_id, label in prompt.options]
     if session.state.history:
         buttons.append(button("btn_back", lang, "back"))
+    if not session.state.answers:
+        other = "list" if session.state.mode == "card" else "card"
+        buttons.append(button(f"btn_mode_{other}", lang, f"{MODE_PREFIX}{other}"))
+    if not session.state.history and case is None:
+        buttons.append(button("btn_practice", lang, PRACTICE_MENU))
     buttons += [button("btn_pause", lang, "pause"), button("btn_cancel", lang, "/cancel"),
                 button("btn_person", lang, "person")]
     dispatcher.utter_message(text=text, buttons=buttons[:MAX_BUTTONS])
+
+
+def practice_case(session: ScreeningSession) -> PracticeCase | None:
+    """The fictional case of a practice screening (None for a real one)."""
+    if session.state.practice is None:
+        return None
+    return default_practice().case(session.state.practice)
+
+
+def send_practice_menu(dispatcher: CollectingDispatcher, lang: str) -> None:
+    """The practice cases as one Flex card of buttons (the prompt's quick replies follow)."""
+    buttons = [{"type": "button", "style": "secondary", "height": "sm",
+                "action": {"type": "postback", "label": case.title.get(lang)[:40],
+                           "data": f"{PRACTICE_PREFIX}{case.id}",
+                           "displayText": case.title.get(lang)}}
+               for case in default_practice().cases]
+    choose = catalogue_text("screening", "practice_choose", lang)
+    dispatcher.utter_message(json_message={
+        "type": "flex", "altText": choose[:400],
+        "contents": {"type": "bubble", "body": {
+            "type": "box", "layout": "vertical", "spacing": "sm",
+            "contents": [{"type": "text", "text": choose, "wrap": True}, *buttons]}},
+    })
+
+
+def start_practice(dispatcher: CollectingDispatcher, session: ScreeningSession,
+                   case_id: str) -> ScreeningSession:
+    """A new practice screening of a fictional case (the real one in progress is dropped
+    only if nothing was answered yet: the button shows only then)."""
+    if session.state.history:
+        raise SessionError("a practice case can only start before the first answer")
+    case = default_practice().case(case_id)
+    lang = session.state.officer_lang
+    practice = ScreeningSession.start(session.data, session.planner, officer_lang=lang,
+                                      mode=DEFAULT_MODE, practice=case.id,
+                                      started_at=time.time())
+    dispatcher.utter_message(text="\n".join([
+        catalogue_text("screening", "practice_marker", lang),
+        catalogue_text("screening", "practice_intro", lang, title=case.title.get(lang),
+                       persona=case.persona.get(lang), story=case.story.get(lang))]))
+    return practice
 
 
 def send_person_text(dispatcher: CollectingDispatcher, session: ScreeningSession) -> None:
@@ -136,7 +221,8 @@ def begin(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list
             reason = catalogue_text("screening", "damaged_state", lang)
             tell(dispatcher, "cannot_resume", lang, reason=reason)
     if session is None:
-        session = ScreeningSession.start(data, planner(), officer_lang=lang)  # type: ignore[arg-type]
+        session = ScreeningSession.start(data, planner(), officer_lang=lang,  # type: ignore[arg-type]
+                                         mode=DEFAULT_MODE)
         tell(dispatcher, "started", lang, version=data.questionnaire.version)
     return [SlotSet(STATE, session.state.model_dump_json()), SlotSet(REPLY, None),
             FollowupAction(FORM)]
@@ -239,12 +325,21 @@ class ValidateScreeningForm(FormValidationAction):
         lang = session.state.officer_lang
         command = default_commands().command(text)
         try:
-            if text.startswith(PERSON_PREFIX):
+            if text == PRACTICE_MENU and not session.state.history:
+                send_practice_menu(dispatcher, lang)
+            elif text.startswith(PRACTICE_PREFIX) and text != PRACTICE_MENU:
+                try:
+                    session = start_practice(dispatcher, session, text[len(PRACTICE_PREFIX):])
+                except KeyError:
+                    raise SessionError("unknown practice case") from None
+            elif text.startswith(MODE_PREFIX) and text[len(MODE_PREFIX):] in ("list", "card"):
+                session.set_mode(text[len(MODE_PREFIX):])  # type: ignore[arg-type]
+            elif text.startswith(PERSON_PREFIX):
                 session.set_person_language(text[len(PERSON_PREFIX):])
                 send_person_text(dispatcher, session)
             elif command == "person":
                 send_person_text(dispatcher, session)
-            elif command == "cancel" or (command is None
+            elif command == "cancel" or (command is None and not text.startswith(PAYLOADS)
                                          and wants_cancel(tracker, session, text)):
                 session.cancel()
                 return {REPLY: "cancelled", STATE: session.state.model_dump_json()}
@@ -291,6 +386,16 @@ class ActionScreeningFinish(Action):
         officer = officer_of(tracker.sender_id)
         if session is None or not session.is_done or officer is None:
             tell(dispatcher, "not_enrolled", lang)
+            return [SlotSet(STATE, None), SlotSet(REPLY, None)]
+        case = practice_case(session)
+        if case is not None:  # fictional: feedback, nothing saved, nothing to refer
+            seconds = (int(time.time() - session.state.started_at)
+                       if session.state.started_at else None)
+            result = feedback(session.data, case, session.state.context, session.state.answers,
+                              session.state.interactions, seconds)
+            dispatcher.utter_message(text=render_feedback(session.data, case, result, lang))
+            log.info("practice case %s finished (result right: %s)", case.id,
+                     result.right_result)
             return [SlotSet(STATE, None), SlotSet(REPLY, None)]
         record_id = send_outcome(dispatcher, session, officer)
         tell(dispatcher, "ask_refer", lang, [button("btn_refer", lang, "/affirm"),

@@ -1,5 +1,6 @@
-"""The end of a screening: save the record, send result, NRM next steps and directory options;
-refer the screening to caseworkers as a case (`cases.client`)."""
+"""The end of a screening: save the record, send the explained result, NRM next steps for this
+person, directory options and the referral packet link; refer the screening to caseworkers as
+a case (`cases.client`)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,20 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.find_service import service_card
 from cases.client import CaseApiError, CaseClient
 from content.catalogue import has_text
 from content.catalogue import text as catalogue_text
+from referral_directory.cards import answer_cards, hotlines_for
 from referral_directory.gazetteer import canonical_province, provinces
 from referral_directory.search import ServiceQuery, search_services
 from saphan.db import session_scope
 from saphan.settings import get_settings
+from screening.explain import explain
 from screening.htcds import to_htcds
 from screening.loader import default_screening
 from screening.models import Officer
 from screening.next_steps import next_steps_for
+from screening.packet import PACKET_TTL_S, packet_url
 from screening.scoring import describe
 from screening.session import ScreeningSession
 from screening.store import load_record, save_record, set_case, to_record
@@ -43,7 +46,8 @@ def province_name(typed: str | None) -> str | None:
 
 def send_services(dispatcher: CollectingDispatcher, service_type: str, province: str | None,
                   lang: str) -> None:
-    """Up to three directory entries of `service_type` near the province (as cards)."""
+    """Up to three directory entries of `service_type` near the province (as cards), with
+    the national hotlines for the need (so there is always a number to call)."""
     key = f"service_{service_type}"
     service = catalogue_text("screening", key, lang) if has_text("screening", key) \
         else service_type
@@ -53,32 +57,33 @@ def send_services(dispatcher: CollectingDispatcher, service_type: str, province:
         result = search_services(session, ServiceQuery(service_type=service_type,
                                                        province=canonical,
                                                        limit=SERVICES_SHOWN))
-        cards = [service_card(hit, lang) for hit in result.hits]
-    if not cards:
-        dispatcher.utter_message(text=catalogue_text("screening", "services_none", lang,
-                                                     service=service, province=place))
-        return
-    dispatcher.utter_message(text=catalogue_text("screening", "services_near", lang,
+        found, hotlines = answer_cards(result.hits, service_type, lang,
+                                       SERVICES_SHOWN + len(hotlines_for(service_type)))
+    key = "services_near" if found else "services_none"
+    dispatcher.utter_message(text=catalogue_text("screening", key, lang,
                                                  service=service, province=place))
-    dispatcher.utter_message(json_message={"services": cards, "alt_text": service})
+    dispatcher.utter_message(json_message={"services": found + hotlines, "alt_text": service})
 
 
 def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
                  officer: Officer) -> str:
-    """Save the finished screening; send result, next steps and services. Returns its id."""
+    """Save the finished screening; send the explained result, the next steps for this person,
+    services near the province and the referral packet link. Returns the record id."""
     lang = session.state.officer_lang
     record = session.record(str(officer.id), officer.agency)
     with session_scope() as db:
         save_record(db, record, officer.id)
+    explanation = explain(session.data, record.context, record.answers, lang,
+                          interactions=session.state.interactions, module=record.result.module)
     heading = catalogue_text("screening", "result_heading", lang, count=len(record.answers))
-    dispatcher.utter_message(text=f"{heading}\n{session.summary()}")
+    dispatcher.utter_message(text=f"{heading}\n{explanation.render_result()}")
+    dispatcher.utter_message(text=explanation.render_next())
     province = record.context.get("province")
-    steps = next_steps_for(record.result.category, province)
-    dispatcher.utter_message(
-        text=f"{catalogue_text('screening', 'next_steps_heading', lang)}\n{steps.render(lang)}"
-    )
-    for search in steps.searches:
+    for search in next_steps_for(record.result.category, province).searches:
         send_services(dispatcher, search.service_type, province, lang)
+    dispatcher.utter_message(text=catalogue_text(
+        "screening", "packet_link", lang, hours=PACKET_TTL_S // 3600,
+        url=packet_url(record.id)))
     return record.id
 
 

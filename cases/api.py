@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from cases import service
+from cases import referrals, service
 from cases.deps import DbDep, RuntimeDep
 from cases.runtime import CaseRuntime
-from cases.vocab import PRIORITIES, REFERRAL_REASONS, SOURCES
+from cases.vocab import ESCALATION_REASONS, PRIORITIES, REFERRAL_REASONS, SOURCES
 from saphan.http_types import RowId
 from saphan.internal_api import require_internal_token
 
@@ -41,6 +41,8 @@ class CaseIn(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     screening: dict[str, Any] | None = None
     transcript: list[TranscriptLine] = Field(default_factory=list, max_length=200)
+    #: why the conversation escalates; None: the source's usual reason (`SOURCE_REASONS`)
+    reason: str | None = Field(default=None, json_schema_extra={"enum": list(ESCALATION_REASONS)})
 
 
 class CaseOut(BaseModel):
@@ -110,8 +112,9 @@ def add_message(case_id: RowId, item: MessageIn, db: DbDep,
 @router.post("/{case_id}/referrals", status_code=201, summary="Record an outgoing referral")
 def add_referral(case_id: RowId, item: ReferralIn, db: DbDep) -> dict[str, int]:
     try:
-        referral = service.add_referral(db, case_id, item.service_name, item.reason, None,
-                                        item.service_id, item.organisation, item.details)
+        referral = referrals.record_service_referral(
+            db, case_id, item.service_name, item.reason, None, item.service_id,
+            item.organisation, item.details)
     except service.CaseError as exc:
         raise _bad(exc) from None
     return {"id": referral.id}

@@ -1,4 +1,4 @@
-"""HTCDS `cas_` field names and picklists, parsed from htcds_case_fields.md."""
+"""HTCDS field names and picklists (`cas_` fields, `org_Name`) from htcds_case_fields.md."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ class UserMessenger(Protocol):
 
     async def send(self, conversation_id: str, messages: list[dict[str, Any]],
                    kind: str) -> None:
-        """Deliver to the user of a conversation (push, recorded in the outbox as `kind`;
+        """Deliver to the user of a conversation (recorded in the outbox as `kind`; the reply
+        token of the person's newest answered message while it is fresh and unused, else a
+        push; a push held because LINE's monthly quota is used up is kept and sent later;
         simulator users: outbox only). Raises `LookupError` when the conversation has no LINE
         user or its channel is not configured, `RuntimeError` when LINE refused."""
         ...

@@ -5,6 +5,12 @@ relay (user <-> caseworker) and urgent re-notification.
 the caseworker recipients and a `UserMessenger` that sends to LINE) and starts and stops it.
 The runtime is an edge: each step is one transaction of its own (`run_in_session`).
 
+Routing (issue 17): a new case goes to the agency `agencies.routing.route` picks for the
+person's province and the case source; caseworkers on LINE are told of the cases of their
+agency (`CaseworkerRecipient.agency`, None = of every case). A hand-over to another agency
+(`cases.referrals`) tells that agency's recipients with an anonymous text, and once more when
+it is still pending past its due time (`remind_referrals`, run by the re-notify loop).
+
 Hand-off has one source of truth, the case row's `handoff_active`. The gateway calls
 `to_case` (its `HandoffHook`) before every message it would send to Rasa; while the flag is
 set the message goes into the case transcript and never to Rasa. Rasa is not paused (its
@@ -24,12 +30,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cases import notification_limits, service
+from agencies import routing
+from agencies.models import Agency
+from cases import notification_limits, referrals, service
 from cases.live import Broker
-from cases.models import Case
+from cases.models import Case, CaseReferral
 from cases.ports import UserMessenger
 from cases.vocab import CLOSED_STATUSES
 from content.catalogue import text as catalogue_text
+from content.keywords import load_matcher
 from saphan.db import run_in_session, utcnow
 from saphan.language import language_name
 from saphan.line_messages import service_cards, text_message
@@ -63,14 +72,59 @@ def _summary(case: Case) -> dict[str, Any]:
             "claimed": case.assignee_id is not None}
 
 
-def _forward(session: Session, conversation_id: str, text: str) -> tuple[int, int, bool] | None:
-    """(case id, message id, caseworker chatting) when the conversation is in a hand-off."""
+def _routed(session: Session, new: service.NewCase, production: bool) -> service.Created:
+    """Create the case in the agency routing picks (unless the caller named one)."""
+    if new.agency_id is None:
+        new.agency_id = routing.route(session, new.province, new.source,
+                                      production=production).id
+    return service.create_case(session, new)
+
+
+def _agency_code(session: Session, agency_id: int | None) -> str | None:
+    agency = session.get(Agency, agency_id) if agency_id is not None else None
+    return agency.code if agency is not None else None
+
+
+@dataclass(frozen=True)
+class ReferralNotice:
+    """What the runtime needs to tell a receiving agency of a hand-over (no person data)."""
+
+    referral_id: int
+    case_id: int
+    to_agency_id: int
+    to_agency_code: str
+    reason: str
+    priority: str
+    state: str
+
+
+def _referral_notice(session: Session, referral: CaseReferral | int) -> ReferralNotice | None:
+    if isinstance(referral, int):
+        referral = referrals.get(session, referral)
+    code = _agency_code(session, referral.to_agency_id)
+    if referral.to_agency_id is None or code is None:
+        return None
+    case = service.get_case(session, referral.case_id)
+    return ReferralNotice(referral.id, referral.case_id, referral.to_agency_id, code,
+                          referral.reason, case.priority, referral.state)
+
+
+def _due_referral_notices(session: Session) -> list[ReferralNotice]:
+    found = (_referral_notice(session, r) for r in referrals.due_for_reminder(session))
+    return [n for n in found if n is not None]
+
+
+def _forward(session: Session, conversation_id: str, text: str, emergency: bool,
+             ) -> tuple[int, int, bool, Case | None] | None:
+    """(case id, message id, caseworker chatting, the case when an emergency word made it
+    urgent) when the conversation is in a hand-off."""
     case = service.handoff_case_for(session, conversation_id)
     if case is None:
         return None
     message = service.add_message(session, case.id, "user", text[:service.MAX_TEXT])
     chatting = service.caseworker_wrote_since(session, case.id, utcnow() - LIVE_CHAT_WINDOW)
-    return case.id, message.id, chatting
+    raised = emergency and service.raise_priority(session, case.id, "urgent", "keyword")
+    return case.id, message.id, chatting, case if raised else None
 
 
 def _record_reply(session: Session, case_id: int, caseworker_id: int, text: str,
@@ -127,7 +181,7 @@ class CaseRuntime:
     # -- escalation ----------------------------------------------------------------------------
     async def escalate(self, new: service.NewCase) -> service.Created:
         """Store the case (which starts the hand-off); notify caseworkers in the background."""
-        created = await run_in_session(service.create_case, new)
+        created = await run_in_session(_routed, new, self.settings.production)
         case = created.case
         if created.created:
             self._background(self._notify(case, wide=False))
@@ -153,9 +207,12 @@ class CaseRuntime:
                                   language=language_name(case.language, "en"),
                                   province=province,
                                   summary=case.summary[:300] or "-", link=self.link(case.id))
+        code = await run_in_session(_agency_code, case.agency_id)
         for recipient in self.recipients:
             if recipient.wide_only and not wide:
                 continue
+            if recipient.agency is not None and recipient.agency != code:
+                continue  # told only of its own agency's cases
             key = str(uuid.uuid5(RETRY_NAMESPACE, f"{case.id}:{level}:{recipient.user_id}"))
             try:
                 await self.messenger.notify(recipient.channel, recipient.user_id,
@@ -208,17 +265,76 @@ class CaseRuntime:
                 await self.renotify_due()
             except Exception:
                 log.exception("urgent re-notification failed")
+            try:
+                await self.remind_referrals()
+            except Exception:
+                log.exception("reminding of pending referrals failed")
+
+    # -- hand-overs between agencies ---------------------------------------------------------
+    def referrals_link(self) -> str:
+        return f"{self.settings.gateway_url}/dashboard/referrals"
+
+    def referral_changed(self, case_id: int, referral_id: int, state: str) -> None:
+        """Live event for the agencies on the case (accepted, declined, withdrawn...)."""
+        self.live.publish("referral_updated", case_id=case_id, referral_id=referral_id,
+                          state=state)
+
+    async def referred(self, referral_id: int) -> None:
+        """A hand-over was made (and committed): live events, and the receiving agency's LINE
+        recipients are told in the background (anonymous text: reason, priority, link)."""
+        notice = await run_in_session(_referral_notice, referral_id)
+        if notice is None:  # a service record: nobody to tell
+            return
+        self.referral_changed(notice.case_id, notice.referral_id, notice.state)
+        self.live.publish("referral_incoming", agency_id=notice.to_agency_id,
+                          referral_id=notice.referral_id, reminder=False)
+        self._background(self._notify_agency(notice, reminder=False))
+
+    async def remind_referrals(self) -> list[int]:
+        """Hand-overs still pending past their due time: the receiving agency is told once
+        more (once per referral, also across replicas: `referrals.mark_reminded`)."""
+        reminded = []
+        for notice in await run_in_session(_due_referral_notices):
+            if not await run_in_session(referrals.mark_reminded, notice.referral_id):
+                continue
+            reminded.append(notice.referral_id)
+            self.live.publish("referral_incoming", agency_id=notice.to_agency_id,
+                              referral_id=notice.referral_id, reminder=True)
+            await self._notify_agency(notice, reminder=True)
+        return reminded
+
+    async def _notify_agency(self, notice: ReferralNotice, reminder: bool) -> None:
+        """LINE to the recipients of the receiving agency only (not those told of every case:
+        a hand-over is addressed to one agency)."""
+        key_text = "referral_reminder" if reminder else "referral_new"
+        body = catalogue_text("cases", key_text, None, id=notice.referral_id,
+                              reason=notice.reason, priority=notice.priority,
+                              link=self.referrals_link())
+        for recipient in self.recipients:
+            if recipient.agency != notice.to_agency_code:
+                continue
+            key = str(uuid.uuid5(RETRY_NAMESPACE, f"{key_text}:{notice.referral_id}:"
+                                                  f"{recipient.user_id}"))
+            try:
+                await self.messenger.notify(recipient.channel, recipient.user_id,
+                                            [text_message(body)], key)
+            except Exception as exc:
+                log.warning("telling an agency of referral %s failed: %s", notice.referral_id,
+                            exc)
 
     # -- live handoff ------------------------------------------------------------------------
     async def delivery_failed(self, conversation_id: str, language: str, emergency: bool,
-                              reason: str) -> None:
+                              reason: str, said: str = "") -> None:
         """Gateway hook: LINE refused a message to this person for good. An emergency opens
-        (or reuses) an urgent case, which notifies caseworkers; an open case gets a system
-        line in its transcript. Nothing for a non-emergency without a case."""
+        (or reuses) an urgent case with the person's words (`said`), which notifies
+        caseworkers; an open case gets a system line in its transcript. Nothing for a
+        non-emergency without a case."""
         note = catalogue_text("cases", "delivery_failed", None, reason=reason)
         if emergency:
+            words = [{"sender": "user", "text": said[:service.MAX_TEXT]}] if said.strip() else []
             case = (await self.escalate(service.NewCase(
-                conversation_id, "urgent", "emergency", language, summary=note))).case
+                conversation_id, "urgent", "emergency", language, summary=note,
+                transcript=words, reason="delivery_failed"))).case
         else:
             case = await run_in_session(service.open_case_for, conversation_id)
             if case is None:
@@ -233,11 +349,14 @@ class CaseRuntime:
         if location and location.get("latitude") is not None:
             text = (f"📍 {location.get('latitude')},{location.get('longitude')} "
                     f"{location.get('address') or ''}").strip()
-        forwarded = await run_in_session(_forward, conversation_id, text)
+        emergency = location is None and load_matcher().match(text) is not None
+        forwarded = await run_in_session(_forward, conversation_id, text, emergency)
         if forwarded is None:
             return None
-        case_id, message_id, chatting = forwarded
+        case_id, message_id, chatting, raised = forwarded
         self.live.publish("message", case_id=case_id, message_id=message_id, sender="user")
+        if raised is not None:  # an emergency word while waiting: the queue shows it urgent
+            self.live.publish("case_updated", case=_summary(raised))
         return Forwarded(case_id, chatting)
 
     async def deliver(self, conversation_id: str, messages: list[dict[str, Any]]) -> None:

@@ -16,18 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy import case as sql_case
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from cases import audit
+from agencies import store as agency_store
+from cases import audit, mdt, stages
 from cases.models import Case, CaseEvent, CaseMessage, CaseNote, CaseReferral, Caseworker
 from cases.vocab import (
     CLOSED_STATUSES,
+    ESCALATION_REASONS,
     MESSAGE_SENDERS,
+    NOTE_VISIBILITIES,
     OPEN_STATUSES,
     PRIORITIES,
-    REFERRAL_REASONS,
+    SOURCE_REASONS,
     SOURCES,
     STATUSES,
 )
@@ -66,6 +69,8 @@ class NewCase:
     address: str | None = None
     screening: dict[str, Any] | None = None
     transcript: list[dict[str, str]] = field(default_factory=list)  # [{sender, text}]
+    agency_id: int | None = None  # the owning agency (routed); None: the default agency
+    reason: str | None = None  # ESCALATION_REASONS; None: the source's (SOURCE_REASONS)
 
     def validate(self) -> None:
         if not self.conversation_id or len(self.conversation_id) > 64:
@@ -80,6 +85,8 @@ class NewCase:
             raise CaseError("latitude must be between -90 and 90")
         if self.longitude is not None and not -180 <= self.longitude <= 180:
             raise CaseError("longitude must be between -180 and 180")
+        if self.reason is not None and self.reason not in ESCALATION_REASONS:
+            raise CaseError(f"reason must be one of {', '.join(ESCALATION_REASONS)}")
         for line in self.transcript:
             if line.get("sender") not in MESSAGE_SENDERS or not str(line.get("text", "")):
                 raise CaseError(f"transcript lines need sender in {MESSAGE_SENDERS} and text")
@@ -119,12 +126,15 @@ def open_case_for(session: Session, conversation_id: str) -> Case | None:
 
 
 def create_case(session: Session, new: NewCase) -> Created:
-    """Open a case and start the handoff; an open case of the conversation is reused."""
+    """Open a case of `new.agency_id` (the default agency when None) and start the handoff;
+    an open case of the conversation is reused (it keeps its agency)."""
     new.validate()
     now = utcnow()
+    reason = new.reason or SOURCE_REASONS.get(new.source, "request")
     existing = open_case_for(session, new.conversation_id)
     if existing is not None:  # flood guard: one open case per person, whatever the reason
         _event(session, existing.id, "escalated", None, new.source)
+        _event(session, existing.id, "reason", None, reason)
         if PRIORITIES.index(new.priority) < PRIORITIES.index(existing.priority):
             _event(session, existing.id, "priority", existing.priority, new.priority)
             existing.priority = new.priority
@@ -136,6 +146,7 @@ def create_case(session: Session, new: NewCase) -> Created:
         existing.updated_at = now
         return Created(existing, False)
     row = Case(
+        agency_id=new.agency_id or agency_store.default_agency(session).id,
         conversation_id=new.conversation_id, status="Active", priority=new.priority,
         source=new.source, language=new.language[:8], province=new.province,
         latitude=new.latitude, longitude=new.longitude,
@@ -147,6 +158,8 @@ def create_case(session: Session, new: NewCase) -> Created:
     session.flush()
     _event(session, row.id, "created", None, "Active")
     _event(session, row.id, "handoff", None, "started")
+    _event(session, row.id, "reason", None, reason)
+    stages.start(session, row.id, row.agency_id)  # the NRM pathway's first stage
     for line in new.transcript:
         session.add(CaseMessage(case_id=row.id, sender=line["sender"], kind="text",
                                 body=str(line["text"])[:MAX_TEXT], at=now))
@@ -171,11 +184,13 @@ def claim(session: Session, case_id: int, caseworker_id: int) -> Case:
 
 
 def assign(session: Session, case_id: int, caseworker_id: int, actor_id: int) -> Case:
-    """Give the case to `caseworker_id` (an active account)."""
+    """Give the case to `caseworker_id` (an active account of the owning agency)."""
     row = _open(session, case_id)
     worker = session.get(Caseworker, caseworker_id)
     if worker is None or not worker.active:
         raise CaseError(f"caseworker {caseworker_id} does not exist or is inactive")
+    if worker.agency_id != row.agency_id:
+        raise CaseError(f"caseworker {caseworker_id} is not of the agency that owns the case")
     previous = row.assignee_id
     row.assignee_id = caseworker_id
     row.claimed_at = row.claimed_at or utcnow()
@@ -203,13 +218,22 @@ def add_message(session: Session, case_id: int, sender: str, body: str, kind: st
     return message
 
 
-def add_note(session: Session, case_id: int, body: str, author_id: int) -> CaseNote:
+def add_note(session: Session, case_id: int, body: str, author_id: int | None,
+             visibility: str = "agency") -> CaseNote:
+    """An internal note of the author's agency (the owner's without an author): "agency" =
+    only that agency reads it, "case" = every agency the case's notes are shared with
+    (`cases.access.visible_notes`)."""
+    if visibility not in NOTE_VISIBILITIES:
+        raise CaseError(f"visibility must be one of {', '.join(NOTE_VISIBILITIES)}")
     if not body.strip():
         raise CaseError("note is empty")
     if len(body) > MAX_TEXT:
         raise CaseError(f"note is longer than {MAX_TEXT} characters")
-    _get(session, case_id)
-    note = CaseNote(case_id=case_id, author_id=author_id, body=body, at=utcnow())
+    row = _get(session, case_id)
+    author = session.get(Caseworker, author_id) if author_id is not None else None
+    note = CaseNote(case_id=case_id, author_id=author_id,
+                    agency_id=author.agency_id if author is not None else row.agency_id,
+                    visibility=visibility, body=body, at=utcnow())
     session.add(note)
     session.flush()
     return note
@@ -226,6 +250,20 @@ def change_status(session: Session, case_id: int, status: str, actor_id: int | N
         _event(session, case_id, "status", row.status, status, actor_id)
         row.status, row.updated_at = status, utcnow()
     return row
+
+
+def raise_priority(session: Session, case_id: int, priority: str, reason: str) -> bool:
+    """Make an open case at least `priority` because of `reason` (ESCALATION_REASONS), e.g.
+    an emergency word the person wrote while waiting; True when it went up."""
+    if priority not in PRIORITIES or reason not in ESCALATION_REASONS:
+        raise CaseError("unknown priority or reason")
+    row = _open(session, case_id)
+    if PRIORITIES.index(priority) >= PRIORITIES.index(row.priority):
+        return False
+    _event(session, case_id, "priority", row.priority, priority)
+    _event(session, case_id, "reason", None, reason)
+    row.priority, row.updated_at = priority, utcnow()
+    return True
 
 
 def end_handoff(session: Session, case_id: int, actor_id: int | None) -> Case:
@@ -257,25 +295,6 @@ def close(session: Session, case_id: int, outcome: str, reason: str,
     row.status, row.closure_reason, row.closed_at = outcome, reason[:MAX_TEXT], now
     row.handoff_active, row.updated_at = False, now
     return row
-
-
-def add_referral(session: Session, case_id: int, service_name: str, reason: str,
-                 actor_id: int | None, service_id: int | None = None,
-                 organisation: str | None = None, details: str | None = None) -> CaseReferral:
-    """Record an outgoing referral (HTCDS ReferredOrganisation / ReasonForOutgoingReferral)."""
-    if reason not in REFERRAL_REASONS:
-        raise CaseError(f"reason must be one of {', '.join(REFERRAL_REASONS)}")
-    if not service_name.strip():
-        raise CaseError("service name is empty")
-    _open(session, case_id)
-    referral = CaseReferral(case_id=case_id, service_id=service_id,
-                            service_name=service_name[:300],
-                            organisation=organisation and organisation[:300], reason=reason,
-                            details=details, caseworker_id=actor_id, at=utcnow())
-    session.add(referral)
-    session.flush()
-    _event(session, case_id, "referral", None, service_name[:120], actor_id)
-    return referral
 
 
 def case_ids_of(session: Session, conversation_id: str) -> list[int]:
@@ -353,8 +372,11 @@ def anonymise_cases(session: Session, case_ids: list[int], event_kind: str) -> t
     messages = session.execute(delete(CaseMessage)
                                .where(CaseMessage.case_id.in_(case_ids))).rowcount
     notes = session.execute(delete(CaseNote).where(CaseNote.case_id.in_(case_ids))).rowcount
-    session.execute(update(CaseReferral).where(CaseReferral.case_id.in_(case_ids))
-                    .values(details=None))
+    from cases import referrals  # the owner of case_referrals (it imports this module)
+
+    referrals.anonymise(session, case_ids)
+    stages.anonymise(session, case_ids)
+    mdt.anonymise(session, case_ids)
     now = utcnow()
     for case_id in case_ids:  # an id that links to nothing instead of the conversation
         session.execute(update(Case).where(Case.id == case_id).values(
@@ -375,12 +397,14 @@ def get_case(session: Session, case_id: int) -> Case:
     return _get(session, case_id)
 
 
-def queue(session: Session) -> list[Case]:
-    """Open cases: urgent first, then high, then normal; longest waiting first."""
+def queue(session: Session, among: ColumnElement[bool] | None = None) -> list[Case]:
+    """Open cases (`among`: only those matching; see `cases.access.queue_for`): urgent first,
+    then high, then normal; longest waiting first."""
     rank = sql_case({p: i for i, p in enumerate(PRIORITIES)}, value=Case.priority)
-    return list(session.execute(
-        select(Case).where(Case.status.in_(OPEN_STATUSES))
-        .order_by(rank, Case.created_at, Case.id)).scalars())
+    stmt = select(Case).where(Case.status.in_(OPEN_STATUSES))
+    if among is not None:
+        stmt = stmt.where(among)
+    return list(session.execute(stmt.order_by(rank, Case.created_at, Case.id)).scalars())
 
 
 def all_cases(session: Session) -> list[Case]:
@@ -398,6 +422,13 @@ def notes(session: Session, case_id: int) -> list[CaseNote]:
                                 .order_by(CaseNote.id)).scalars())
 
 
+def reasons(session: Session, case_id: int) -> list[str]:
+    """Why the case was opened and escalated again (`ESCALATION_REASONS`), first seen first."""
+    found = session.scalars(select(CaseEvent.to_value).where(
+        CaseEvent.case_id == case_id, CaseEvent.kind == "reason").order_by(CaseEvent.id))
+    return list(dict.fromkeys(code for code in found if code))
+
+
 def events(session: Session, case_id: int) -> list[CaseEvent]:
     return list(session.execute(select(CaseEvent).where(CaseEvent.case_id == case_id)
                                 .order_by(CaseEvent.id)).scalars())
@@ -408,6 +439,30 @@ def referrals(session: Session, case_id: int | None = None) -> list[CaseReferral
     if case_id is not None:
         stmt = stmt.where(CaseReferral.case_id == case_id)
     return list(session.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """How the conversation of a case stands: its first caseworker reply (None: nobody has
+    answered yet) and who wrote last (None: no line)."""
+
+    first_reply_at: datetime | None
+    last_sender: str | None
+
+
+def exchanges(session: Session, case_ids: list[int]) -> dict[int, Exchange]:
+    """`Exchange` of each case (two grouped reads, whatever the number of cases)."""
+    if not case_ids:
+        return {}
+    first = dict(session.execute(
+        select(CaseMessage.case_id, func.min(CaseMessage.at))
+        .where(CaseMessage.case_id.in_(case_ids), CaseMessage.sender == "caseworker")
+        .group_by(CaseMessage.case_id)).tuples().all())
+    latest = select(func.max(CaseMessage.id)).where(
+        CaseMessage.case_id.in_(case_ids)).group_by(CaseMessage.case_id)
+    last = dict(session.execute(select(CaseMessage.case_id, CaseMessage.sender)
+                                .where(CaseMessage.id.in_(latest))).tuples().all())
+    return {case_id: Exchange(first.get(case_id), last.get(case_id)) for case_id in case_ids}
 
 
 def caseworker_wrote_since(session: Session, case_id: int, since: datetime) -> bool:

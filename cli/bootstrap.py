@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from agencies.bundled import load_examples
 from referral_directory.bundled import load_bundled
+from referral_directory.samples import production_warning, samples_allowed
 from saphan.db import session_scope_for
 from saphan.migrate import upgrade
 from saphan.rasa_model import ensure_model
@@ -20,7 +22,12 @@ def prepare_database(settings: Settings) -> None:
     """Migrate the app database to the newest schema and load the bundled data."""
     upgrade(settings.database_url)
     with session_scope_for(settings.database_url) as session:
-        load_bundled(session)
+        load_bundled(session, include_samples=samples_allowed(settings))
+        if not settings.production:  # example agencies: never loaded in production
+            load_examples(session)
+        warning = production_warning(session, settings)
+    if warning:
+        _say(warning)
     _say("database migrated")
 
 

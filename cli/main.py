@@ -10,7 +10,9 @@ import sys
 
 import typer
 
+from agencies.cli import agency_app, stale_cmd
 from cases.accounts import caseworker_app
+from cli.demo import demo_app
 from cli.keys import keys_app
 from cli.retention import retention_app
 from cli.texts import texts_app
@@ -24,13 +26,16 @@ db_app = typer.Typer(help="App database.", no_args_is_help=True)
 model_app = typer.Typer(help="Rasa model.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
+directory_app.command("stale")(stale_cmd)
 app.add_typer(directory_app, name="directory")
 app.add_typer(caseworker_app, name="caseworker")
+app.add_typer(agency_app, name="agency")
 app.add_typer(line_app, name="line")
 app.add_typer(officer_app, name="officer")
 app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
 app.add_typer(texts_app, name="texts")
+app.add_typer(demo_app, name="demo")
 
 
 @app.callback()

@@ -6,13 +6,15 @@ migration environment reads `saphan.db.Base.metadata`, and whoever compares or a
 against it calls `load_all()` first.
 """
 
+import agencies.models
 import cases.models
 import gateway.models
 import referral_directory.models
 import screening.models
 from saphan.db import Base
 
-MODEL_MODULES = (referral_directory.models, gateway.models, cases.models, screening.models)
+MODEL_MODULES = (agencies.models, referral_directory.models, gateway.models, cases.models,
+                 screening.models)
 
 
 def load_all() -> type[Base]:

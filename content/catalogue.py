@@ -1,7 +1,10 @@
 """The one text catalogue: every text users and caseworkers see, `content/texts/<namespace>.yml`.
 
 Namespaces: bot (the migrant conversations), gateway (its own messages and rich-menu labels),
-cases (hand-off messages, caseworker alerts), screening (officer conversation), dashboard.
+cases (hand-off messages, caseworker alerts), screening (officer conversation), dashboard
+(with dashboard_admin, dashboard_referrals, dashboard_nrm and dashboard_directory: agencies and
+accounts, hand-overs between agencies, the NRM pathway, the referral directory; the dashboard's
+templates see them merged).
 
 Why a plain YAML catalogue with this strict loader rather than gettext/Babel or Fluent: our texts
 are keyed messages (not English source strings), several languages are partial on purpose
@@ -69,7 +72,8 @@ from saphan.language import DEFAULT_LANGUAGE, LANGUAGES
 log = logging.getLogger("saphan.texts.unreviewed")
 TEXTS_DIR = CONTENT_DIR / "texts"
 HOTLINES_FILE = CONTENT_DIR.parent / "referral_directory" / "data" / "hotlines.yaml"
-NAMESPACES = ("bot", "gateway", "cases", "screening", "dashboard")
+NAMESPACES = ("bot", "gateway", "cases", "screening", "dashboard", "dashboard_admin",
+              "dashboard_referrals", "dashboard_nrm", "dashboard_directory")
 #: Namespaces whose texts reach migrants (the others are read by officers and caseworkers).
 PERSON_NAMESPACES = ("bot", "gateway", "cases")
 #: Languages every namespace holds in full; `english_only` keys may skip the others.

@@ -10,27 +10,33 @@ Handlers are plain functions (FastAPI runs them in its thread pool) using the de
 from __future__ import annotations
 
 import asyncio
-import json
 import math
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from anyio import from_thread
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
+from agencies import store as agency_store
+from agencies.models import Agency
 from cases import audit, login_throttle, notification_limits, service, sessions
+from cases.access import Refused, live_shares, queue_views, visible_notes
 from cases.accounts import active_caseworkers, authenticate
 from cases.api import router as internal_router
 from cases.export import cases_csv
 from cases.live import sse
 from cases.runtime import READY_REPLIES
-from cases.vocab import CLOSED_STATUSES, OPEN_STATUSES, REFERRAL_REASONS
+from cases.vocab import CLOSED_STATUSES, NOTE_VISIBILITIES, OPEN_STATUSES, REFERRAL_REASONS
 from content.catalogue import language_or_default, text, texts
+from dashboard import story, timing
+from dashboard.admin import router as admin_router
 from dashboard.auth import (
     LOGIN_COOKIE,
+    Login,
     check_login_csrf,
     end_login,
     login_csrf_cookie,
@@ -40,21 +46,30 @@ from dashboard.auth import (
 )
 from dashboard.deps import (
     CaseFormDep,
+    CaseViewDep,
     CheckedCaseworker,
     CurrentCaseworker,
     DbDep,
     RuntimeDep,
     SettingsDep,
-    case_or_404,
+    refused,
 )
+from dashboard.directory import router as directory_router
+from dashboard.insights import router as insights_router
+from dashboard.nrm import case_context as nrm_case_context
+from dashboard.nrm import router as nrm_router
 from dashboard.password import router as password_router
-from dashboard.render import render
+from dashboard.referrals import case_context as referral_context
+from dashboard.referrals import router as referrals_router
+from dashboard.render import interface_texts, render
 from dashboard.services import suggested_services
-from saphan.http_types import RowId
+from saphan.db import run_in_session
 from saphan.language import DEFAULT_LANGUAGE
 from saphan.settings import Settings
 
 KEEPALIVE_S = 15.0
+#: A phone number written in a message: Thai mobile/landline or international (+...).
+PHONE = re.compile(r"(?<![\d+])(?:\+\d{1,3}[ -]?)?0?\d{1,2}[ -]?\d{3}[ -]?\d{3,4}(?!\d)")
 # Streams end after this long and the browser reconnects (a page refreshes on reconnect), so
 # open dashboards never hold up a gateway shutdown for longer.
 STREAM_MAX_S = 30.0
@@ -129,31 +144,89 @@ def switch_language(request: Request, login: CheckedCaseworker, db: DbDep) -> Re
 
 
 # -- queue -----------------------------------------------------------------------------------
-def _queue_context(db: Session, settings: Settings) -> dict[str, Any]:
+def _queue_context(db: Session, login: Login, settings: Settings,
+                   show: str = "all") -> dict[str, Any]:
+    """The open cases the login's agency is on (filter `show`, overdue first: `timing`), with
+    the agency's own assignee, the response clock and, for a case shared with it, the owning
+    agency's name."""
+    views = queue_views(db, login.worker)
+    clocks = timing.timings(db, [v.case for v in views], settings.case_sla_s())
     workers = {w.id: w.display_name for w in active_caseworkers(db)}
     held = notification_limits.held_now(db, settings.case_notify_window_s)
-    return {"cases": service.queue(db), "workers": workers, "notifications_held": held}
+    owners = {v.case.agency_id for v in views if not v.owner}
+    show = show if show in timing.FILTERS else "all"
+    return {"rows": timing.shown(views, clocks, show, login.worker.id), "clocks": clocks,
+            "duration": _duration(login.language), "show": show, "filters": timing.FILTERS,
+            "workers": workers, "notifications_held": held,
+            "agency_names": _agency_names(db, owners, login.language)}
+
+
+def _duration(language: str) -> Any:
+    texts_of = interface_texts(language)
+    return lambda seconds: timing.duration(seconds, texts_of)
+
+
+def _agency_names(db: Session, agency_ids: set[int | None], language: str) -> dict[int, str]:
+    found = (db.get(Agency, agency_id) for agency_id in agency_ids if agency_id is not None)
+    return {a.id: agency_store.name(a, language) for a in found if a is not None}
 
 
 @pages.get("", response_class=HTMLResponse)
 def queue_page(request: Request, login: CurrentCaseworker, db: DbDep,
-               settings: SettingsDep) -> HTMLResponse:
-    return render(request, "queue.html", login, login.language, **_queue_context(db, settings))
+               settings: SettingsDep, show: str = "all") -> HTMLResponse:
+    return render(request, "queue.html", login, login.language,
+                  **_queue_context(db, login, settings, show))
 
 
 @pages.get("/queue/rows", response_class=HTMLResponse)
 def queue_rows(request: Request, login: CurrentCaseworker, db: DbDep,
-               settings: SettingsDep) -> HTMLResponse:
+               settings: SettingsDep, show: str = "all") -> HTMLResponse:
     return render(request, "_queue_rows.html", login, login.language,
-                  **_queue_context(db, settings))
+                  **_queue_context(db, login, settings, show))
+
+
+def _case_id_of(event: dict[str, Any]) -> int | None:
+    case = event.get("case")
+    found = event.get("case_id", case.get("id") if isinstance(case, dict) else None)
+    return found if isinstance(found, int) else None
+
+
+class _LiveAccess:
+    """Which events of the broker one stream may see: an event of a case reaches a login only
+    when its agency is on the case, a message only with "conversation", a province only with
+    "location"; an event of an agency (no case) only to that agency. Decided at send time with
+    a short session; what a case shares is cached per stream and read again on every event
+    but messages (a case created, updated, referred...)."""
+
+    def __init__(self, agency_id: int | None) -> None:
+        self.agency_id = agency_id
+        self.known: dict[int, frozenset[str] | None] = {}
+
+    async def allowed(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """The event as this stream may see it, or None."""
+        case_id = _case_id_of(event)
+        if case_id is None:  # e.g. "referral_incoming": only to the receiving agency
+            to = event.get("agency_id")
+            return event if to is None or to == self.agency_id else None
+        if event["kind"] != "message" or case_id not in self.known:
+            self.known[case_id] = await run_in_session(live_shares, self.agency_id, case_id)
+        shares = self.known[case_id]
+        if shares is None or (event["kind"] == "message" and "conversation" not in shares):
+            return None
+        case = event.get("case")
+        if isinstance(case, dict) and "location" not in shares and case.get("province"):
+            return {**event, "case": {**case, "province": ""}}
+        return event
 
 
 @pages.get("/events")
-async def events(request: Request, _login: CurrentCaseworker,
+async def events(request: Request, login: CurrentCaseworker,
                  runtime: RuntimeDep) -> StreamingResponse:
-    """Server-sent events: case_created, case_updated, case_renotified, message."""
+    """Server-sent events: case_created, case_updated, case_renotified, message; each only to
+    logins whose agency is on the case (`_LiveAccess`)."""
     live = runtime.live
     loop = asyncio.get_running_loop()
+    access = _LiveAccess(login.worker.agency_id)
 
     async def stream() -> AsyncIterator[str]:
         async with live.subscribe() as queue:
@@ -166,7 +239,9 @@ async def events(request: Request, _login: CurrentCaseworker,
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                yield sse(event)
+                visible = await access.allowed(event)
+                if visible is not None:
+                    yield sse(visible)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -174,7 +249,8 @@ async def events(request: Request, _login: CurrentCaseworker,
 
 @pages.get("/export.csv")
 def export(login: CurrentCaseworker, db: DbDep) -> Response:
-    body = cases_csv(db)
+    """The cases the login's agency is on (`cases.export.cases_csv`)."""
+    body = cases_csv(db, login.worker.agency_id)
     audit.record(db, login.worker.username, "export")
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="saphan-cases.csv"'})
@@ -182,50 +258,101 @@ def export(login: CurrentCaseworker, db: DbDep) -> Response:
 
 # -- one case --------------------------------------------------------------------------------
 @pages.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: RowId, login: CurrentCaseworker,
+def case_page(request: Request, view: CaseViewDep, login: CurrentCaseworker,
               db: DbDep, runtime: RuntimeDep) -> HTMLResponse:
-    case = case_or_404(db, case_id)
-    audit.record(db, login.worker.username, "view", case_id)
+    """Only what the case shares with the login's agency (`cases.access`); reading the
+    transcript is audited apart from the view."""
+    case = view.case
+    audit.record(db, login.worker.username, "view", case.id)
+    conversation = view.sees("conversation")
+    if conversation:
+        audit.record(db, login.worker.username, "view_transcript", case.id)
     workers = active_caseworkers(db)
-    person = from_thread.run(runtime.person_language, case)
+    names = {w.id: w.display_name for w in workers}
+    person = from_thread.run(runtime.person_language, case) if conversation else case.language
+    ui = interface_texts(login.language)
+    reasons = service.reasons(db, case.id)
+    messages = service.transcript(db, case.id) if conversation else []
     context = {
+        "view": view,
+        "reasons": reasons,
+        "clock": timing.timings(db, [case], runtime.settings.case_sla_s())[case.id],
+        "duration": _duration(login.language),
+        "story": story.screening_story(case.screening, login.language, ui,
+                                       texts("bot", login.language))
+        if view.sees("screening") else None,
+        "history": story.history(service.events(db, case.id), ui, names,
+                                 _agency_labels(db, login.language)),
+        "phone": _phone_of(messages),
         "person_language": person,
         "ready_replies": [{"key": key, "text": text("cases", key, person),
                            "meaning": text("cases", key, login.language)}
-                          for key in READY_REPLIES],
+                          for key in READY_REPLIES] if conversation else [],
         "case": case,
-        "messages": service.transcript(db, case_id),
-        "notes": service.notes(db, case_id),
-        "events": service.events(db, case_id),
-        "referrals": service.referrals(db, case_id),
-        "services": suggested_services(db, case),
-        "screening": json.loads(case.screening) if case.screening else None,
-        "workers": workers, "names": {w.id: w.display_name for w in workers},
+        "messages": messages,
+        "meanings": story.meanings(messages, case.language, login.language),
+        "notes": visible_notes(db, view),
+        "note_visibilities": NOTE_VISIBILITIES,
+        "events": service.events(db, case.id),
+        **referral_context(db, view, login, runtime.settings.production),
+        **nrm_case_context(db, view, login),
+        "services": suggested_services(db, case)
+        if conversation and view.sees("location") else [],
+        "workers": [w for w in workers if w.agency_id == case.agency_id],
+        "names": names,
+        "owner_name": _agency_names(db, {case.agency_id}, login.language).get(
+            case.agency_id or 0, ""),
         "open_statuses": OPEN_STATUSES, "closed_statuses": CLOSED_STATUSES,
         "referral_reasons": REFERRAL_REASONS,
     }
     return render(request, "case.html", login, login.language, **context)
 
 
+def _agency_labels(db: Session, language: str) -> dict[str, str]:
+    """Agency names by id and by code (case events name agencies either way)."""
+    found: dict[str, str] = {}
+    for agency in agency_store.all_agencies(db, active_only=False):
+        found[str(agency.id)] = found[agency.code] = agency_store.name(agency, language)
+    return found
+
+
+def _phone_of(messages: list[Any]) -> str | None:
+    """The last phone number the person wrote in the chat (for a tel: link), if any."""
+    for message in reversed(messages):
+        if message.sender == "user":
+            found = PHONE.search(message.body)
+            if found:
+                return re.sub(r"[^\d+]", "", found.group(0))
+    return None
+
+
 @pages.get("/cases/{case_id}/transcript", response_class=HTMLResponse)
-def transcript(request: Request, case_id: RowId, login: CurrentCaseworker,
+def transcript(request: Request, view: CaseViewDep, login: CurrentCaseworker,
                db: DbDep) -> HTMLResponse:
-    case_or_404(db, case_id)
-    return render(request, "_transcript.html", login, login.language,
-                  messages=service.transcript(db, case_id))
+    """The transcript fragment (live refresh of the case page): 403 without "conversation"."""
+    try:
+        view.require("conversation")
+    except Refused as exc:
+        raise refused(exc, login) from None
+    audit.record(db, login.worker.username, "view_transcript", view.case.id)
+    messages = service.transcript(db, view.case.id)
+    return render(request, "_transcript.html", login, login.language, messages=messages,
+                  case=view.case,
+                  meanings=story.meanings(messages, view.case.language, login.language))
 
 
 @pages.post("/cases/{case_id}/claim")
 def claim(form: CaseFormDep) -> Response:
+    """Owning agency only: a shared agency's assignee is set when it accepts the referral."""
+    form.owner_only()
     return form.apply("claim", lambda: service.claim(form.db, form.case_id, form.worker_id),
                       updated={"claimed": True})
 
 
 @pages.post("/cases/{case_id}/assign")
 def assign(form: CaseFormDep, caseworker_id: Annotated[int, Form()]) -> Response:
-    if form.login.worker.role != "admin" and \
-            form.case().assignee_id not in (None, form.worker_id):
-        raise HTTPException(403, "only an admin or the current assignee can reassign a case")
+    """A supervisor (or agency/system admin) of the owning agency, to one of its caseworkers."""
+    form.check(form.view.require_owner_supervisor)
     return form.apply(
         "assign", lambda: service.assign(form.db, form.case_id, caseworker_id, form.worker_id),
         f"to caseworker {caseworker_id}", updated={"claimed": True})
@@ -234,6 +361,7 @@ def assign(form: CaseFormDep, caseworker_id: Annotated[int, Form()]) -> Response
 @pages.post("/cases/{case_id}/reply")
 def reply(form: CaseFormDep, text: Annotated[str, Form(min_length=1, max_length=5000)],
           ) -> Response:
+    form.need("conversation")
     return form.apply("reply", lambda: form.relay(form.runtime.reply, form.case_id,
                                                   form.worker_id, text))
 
@@ -241,37 +369,35 @@ def reply(form: CaseFormDep, text: Annotated[str, Form(min_length=1, max_length=
 @pages.post("/cases/{case_id}/ready-reply")
 def ready_reply(form: CaseFormDep, key: Annotated[str, Form(max_length=64)]) -> Response:
     """One click: the ready reply `key` goes to the person in their language."""
+    form.need("conversation")
     return form.apply("ready_reply", lambda: form.relay(form.runtime.ready_reply, form.case_id,
                                                         form.worker_id, key), key)
 
 
 @pages.post("/cases/{case_id}/services")
 def send_services(form: CaseFormDep, service_id: Annotated[int, Form()]) -> Response:
-    cards = [s for s in suggested_services(form.db, form.case()) if s["id"] == service_id]
+    """Service cards from the suggestions for the case's place (none without "location")."""
+    form.need("conversation")
+    suggested = suggested_services(form.db, form.case()) if form.view.sees("location") else []
+    cards = [s for s in suggested if s["id"] == service_id]
     return form.apply("send_service", lambda: form.relay(
         form.runtime.send_services, form.case_id, form.worker_id, cards),
         f"service {service_id}")
 
 
-@pages.post("/cases/{case_id}/referrals")
-def refer(form: CaseFormDep, service_name: Annotated[str, Form(min_length=1, max_length=300)],
-          reason: Annotated[str, Form()], details: Annotated[str, Form()] = "",
-          organisation: Annotated[str, Form()] = "",
-          service_id: Annotated[int | None, Form()] = None) -> Response:
-    return form.apply("referral", lambda: service.add_referral(
-        form.db, form.case_id, service_name, reason, form.worker_id, service_id,
-        organisation or None, details or None), service_name[:120])
-
-
 @pages.post("/cases/{case_id}/notes")
 def note(form: CaseFormDep, body: Annotated[str, Form(min_length=1, max_length=5000)],
-         ) -> Response:
+         visibility: Annotated[str, Form(max_length=8)] = "agency") -> Response:
+    """A note of the login's agency; "agency" (the default) keeps it from the other agencies
+    on the case, "case" shows it to those the notes are shared with."""
     return form.apply("note", lambda: service.add_note(form.db, form.case_id, body,
-                                                       form.worker_id))
+                                                       form.worker_id, visibility),
+                      visibility)
 
 
 @pages.post("/cases/{case_id}/status")
 def status(form: CaseFormDep, value: Annotated[str, Form()]) -> Response:
+    form.owner_only()
     return form.apply("status", lambda: service.change_status(form.db, form.case_id, value,
                                                               form.worker_id),
                       value, updated={"status": value})
@@ -279,6 +405,7 @@ def status(form: CaseFormDep, value: Annotated[str, Form()]) -> Response:
 
 @pages.post("/cases/{case_id}/handoff/end")
 def end_handoff(form: CaseFormDep) -> Response:
+    form.owner_only()
     return form.apply("end_handoff", lambda: form.relay(form.runtime.end_handoff, form.case_id,
                                                         form.worker_id))
 
@@ -286,6 +413,7 @@ def end_handoff(form: CaseFormDep) -> Response:
 @pages.post("/cases/{case_id}/close")
 def close(form: CaseFormDep, outcome: Annotated[str, Form()],
           reason: Annotated[str, Form(min_length=1, max_length=5000)]) -> Response:
+    form.owner_only()
     return form.apply("close", lambda: form.relay(form.runtime.close, form.case_id, outcome,
                                                   reason, form.worker_id),
                       outcome, to_queue=True)
@@ -294,12 +422,17 @@ def close(form: CaseFormDep, outcome: Annotated[str, Form()],
 @pages.post("/cases/{case_id}/legal-hold")
 def legal_hold(form: CaseFormDep, on: Annotated[bool, Form()],
                reason: Annotated[str, Form(max_length=300)] = "") -> Response:
-    """Retention never anonymises a case on legal hold (docs/privacy.md); admins only."""
-    if form.login.worker.role != "admin":
-        raise HTTPException(403, "only an admin can set or release a legal hold")
+    """Retention never anonymises a case on legal hold (docs/privacy.md); a supervisor (or
+    agency/system admin) of the owning agency sets or releases it."""
+    form.check(form.view.require_owner_supervisor)
     return form.apply("legal_hold" if on else "legal_hold_released", lambda: service.set_legal_hold(
         form.db, form.case_id, on, reason, form.login.worker.username, form.worker_id))
 
 
 router.include_router(pages)
 router.include_router(password_router)
+router.include_router(admin_router)
+router.include_router(referrals_router)
+router.include_router(nrm_router)
+router.include_router(insights_router)
+router.include_router(directory_router)

@@ -1,4 +1,5 @@
-"""Directory services suggested for a case, in the shape of LINE service cards."""
+"""Directory services suggested for a case, as the LINE service cards the person would get
+(samples are never suggested in production: the search leaves them out)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cases.models import Case
+from referral_directory.cards import service_card
 from referral_directory.gazetteer import canonical_province
 from referral_directory.search import ServiceQuery, search_services
 
@@ -23,19 +25,8 @@ def suggested_services(session: Session, case: Case) -> list[dict[str, Any]]:
 
 
 def _card(service: Any, distance: float | None, language: str) -> dict[str, Any]:
-    name = (service.name_th if language == "th" and service.name_th else service.name_en)
-    organisation = service.organisation
-    return {
-        "id": service.id,
-        "name": name,
-        "organisation": organisation.name_en if organisation else None,
-        "address": service.address,
-        "hours": "24h" if service.is_24h else service.opening_hours,
-        "languages": ", ".join(service.languages or []),
-        "distance": None if distance is None else f"{distance:.1f} km",
-        "phone": (service.phones or [None])[0],
-        "latitude": service.latitude,
-        "longitude": service.longitude,
-        "sample": service.sample,
-        "type": service.service_type,
-    }
+    """The card the person would get (cards.service_card: their language, sample label,
+    "call to confirm"), plus what the dashboard needs to pick and label it."""
+    card = service_card(service, language, distance_km=distance)
+    card.update(id=service.id, sample=service.sample, type=service.service_type)
+    return card

@@ -13,34 +13,40 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from cases import notification_limits
 from cases import service as case_service
 from cases.live import Broker
+from cases.models import Case, NotificationWindow
 from cases.runtime import CaseRuntime
+from cases.vocab import OPEN_STATUSES, PRIORITIES
 from content.catalogue import validate as validate_catalogue
+from dashboard.deps import CaseRefused, refused_page
 from dashboard.routes import router as dashboard_router
-from gateway import erasure, health, inbox, outbox, simulator, users, webhook
+from gateway import erasure, health, inbox, metrics, outbox, simulator, users, webhook
 from gateway.channels import load_channels
 from gateway.delivery import Delivery
 from gateway.erasure import ConversationErasure
-from gateway.line_sender import LineSender
+from gateway.line_quota import QuotaWatcher
+from gateway.metrics import MeasuredLineSender, MeasuredRasaBridge, Metrics, Sample, sample
 from gateway.ports import OwnerEraser
 from gateway.processor import EventProcessor
-from gateway.rasa_bridge import RasaBridge
 from gateway.retention import RetentionJob, RetentionStep
 from gateway.workers import InboxWorkers
 from referral_directory import api as directory_api
-from saphan.logging import configure_logging
+from saphan.logging import RequestIds, configure_logging
 from saphan.production import require_safe_settings
 from saphan.settings import Settings, get_settings
 from saphan.web_security import BodyLimit, SecurityHeaders
 from screening import enrollment
+from screening import packet as screening_packet
 from screening import store as screening_store
 
 log = logging.getLogger("saphan.gateway")
@@ -68,14 +74,38 @@ def retention_steps(settings: Settings) -> tuple[RetentionStep, ...]:
     )
 
 
+def case_gauges(session: Session, now: datetime) -> list[Sample]:
+    """For /metrics: open cases by priority, unclaimed urgent cases and the oldest one's wait,
+    caseworker notifications sent and held (in the limits' stored windows)."""
+    is_open = Case.status.in_(OPEN_STATUSES)
+    by_priority = dict(session.execute(select(Case.priority, func.count()).where(is_open)
+                                       .group_by(Case.priority)).tuples().all())
+    unclaimed, oldest = session.execute(
+        select(func.count(), func.min(Case.created_at))
+        .where(is_open, Case.priority == "urgent", Case.assignee_id.is_(None))).one()
+    sent = session.scalar(select(func.coalesce(func.sum(NotificationWindow.sent), 0))
+                          .where(NotificationWindow.scope == notification_limits.GLOBAL))
+    return [*(sample("saphan_cases_open", by_priority.get(p, 0), priority=p) for p in PRIORITIES),
+            sample("saphan_urgent_cases_unclaimed", unclaimed),
+            sample("saphan_urgent_unclaimed_oldest_age_seconds", metrics.age_s(oldest, now)),
+            sample("saphan_notifications_sent", sent or 0),
+            sample("saphan_notifications_held", notification_limits.held_total(session))]
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     validate_catalogue()  # a broken text file stops the start, not the first message
     channels = load_channels(settings)
-    rasa = RasaBridge(settings)
-    delivery = Delivery(settings, channels, LineSender(settings))
+    measured = Metrics(sources=(metrics.inbox_gauges, case_gauges))
+    rasa = MeasuredRasaBridge(settings, measured)
     live = Broker()
+
+    def pushes_held(channel: str, held: bool) -> None:  # LINE's monthly limit: gauge + live
+        measured.set("saphan_line_pushes_held", int(held), channel=channel)
+        live.publish("line_pushes_held", channel=channel, held=held)
+    delivery = Delivery(settings, channels, MeasuredLineSender(settings, measured), pushes_held)
+    quota = QuotaWatcher(settings, channels.values(), measured, delivery.hold.quota_read)
     cases = CaseRuntime(settings, live=live, recipients=settings.caseworker_line_recipients,
                         messenger=delivery)
     workers = InboxWorkers(EventProcessor(settings, rasa, delivery, handoff=cases),
@@ -85,13 +115,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     state.settings, state.channels, state.rasa, state.delivery = settings, channels, rasa, delivery
     state.live, state.case_runtime, state.erasure, state.workers = live, cases, eraser, workers
+    state.metrics, state.line_quota = measured, quota
     cases.start()
     retention.start()
+    quota.start()
+    delivery.hold.start()
     await workers.start()  # also finishes events left unfinished by a crash or restart
     log.info("gateway ready on %s (channels: %s)", settings.gateway_url, ", ".join(channels))
     try:
         yield
     finally:
+        await quota.stop()
+        await delivery.hold.stop()
         await retention.stop()
         await workers.stop()
         await eraser.stop()
@@ -101,7 +136,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    configure_logging()
+    configure_logging("gateway")
     settings = get_settings()
     require_safe_settings(settings, "gateway")  # production: no default or weak secret
     docs = settings.docs_on  # off in production unless SAPHAN_DOCS_ENABLED
@@ -114,15 +149,19 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     app.include_router(health.router)
+    app.include_router(metrics.router)  # bearer token; not in the OpenAPI schema
     app.include_router(directory_api.router)
     app.include_router(webhook.router)
     app.include_router(erasure.router)
     if settings.simulator_on:
         app.include_router(simulator.router)
     app.include_router(dashboard_router)  # caseworker dashboard + internal case API
+    app.add_exception_handler(CaseRefused, refused_page)  # the dashboard's HTML error page
+    app.include_router(screening_packet.router)  # referral packets (signed, expiring links)
     app.openapi = lambda: public_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     app.add_middleware(SecurityHeaders, relaxed_paths=frozenset({"/docs", "/redoc"}))
+    app.add_middleware(RequestIds)  # outermost: every log line of a request carries its id
     return app
 
 

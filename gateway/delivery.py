@@ -3,18 +3,25 @@ messages alike) and to caseworkers' LINE accounts.
 
 Every batch to a user is first recorded in the outbox with its retry key, then sent: with the
 event's reply token while it is fresh and unused, else by push (the retry key makes a resend
-safe); the simulator's channels only record. The write that records a send is retried through
-a database outage (`transactions.persist`) so that a sent message is never sent again.
+safe); the simulator's channels only record. A caseworker's message uses the reply token of the
+person's last finished message when it is still fresh and unused (replies are free, pushes
+count against LINE's monthly quota). When that quota is used up, pushes are held
+(`gateway.push_hold`): the batch is kept and pushed when the quota resets, replies still go.
+The write that records a send is retried through a database outage (`transactions.persist`)
+so that a sent message is never sent again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from gateway import inbox, outbox, users
 from gateway.channels import Channel
 from gateway.inbox import Job
-from gateway.line_sender import LineSender
+from gateway.line_sender import LineSender, QuotaExhausted
+from gateway.push_hold import PushHold
 from gateway.rich_menu import menu_name
 from gateway.transactions import persist, run
 from saphan.db import utcnow
@@ -33,12 +40,34 @@ def _record_sent(session: Session, outbox_id: int, method: str,
         inbox.mark_reply_token_used(session, used_reply_token_of)
 
 
+def _record_held(session: Session, outbox_id: int, used_reply_token_of: int | None) -> None:
+    outbox.mark_held(session, outbox_id)
+    if used_reply_token_of is not None:
+        inbox.mark_reply_token_used(session, used_reply_token_of)
+
+
 class Delivery:
-    def __init__(self, settings: Settings, channels: dict[str, Channel],
-                 sender: LineSender) -> None:
+    def __init__(self, settings: Settings, channels: dict[str, Channel], sender: LineSender,
+                 on_hold_change: Callable[[str, bool], None] | None = None) -> None:
         self.settings = settings
         self.channels = channels
         self.sender = sender
+        self.hold = PushHold(settings, channels.values(), sender, on_hold_change)
+
+    async def _push(self, channel: Channel, line_user_id: str, item: outbox.Outgoing,
+                    used_reply_token_of: int | None) -> str:
+        """Push a recorded batch and record how it went: "push", or "held" when the
+        channel's monthly quota is used up (kept for later, see `gateway.push_hold`)."""
+        if not self.hold.held(channel.name):
+            try:
+                await self.sender.push(channel, line_user_id, item.messages, item.retry_key)
+            except QuotaExhausted:
+                self.hold.hold(channel.name)
+            else:
+                await persist(_record_sent, item.id, "push", used_reply_token_of)
+                return "push"
+        await persist(_record_held, item.id, used_reply_token_of)
+        return "held"
 
     def channel(self, name: str) -> Channel:
         channel = self.channels.get(name)
@@ -56,7 +85,8 @@ class Delivery:
 
     async def resend(self, job: Job, item: outbox.Outgoing) -> None:
         """Send a recorded batch of `job`'s answer: reply while the token is fresh and unused,
-        else push with the batch's retry key."""
+        else push with the batch's retry key (kept for later while the channel's monthly
+        quota is used up)."""
         channel = self.channel(job.channel)
         if channel.is_simulator:
             await persist(_record_sent, item.id, "simulator", None)
@@ -69,14 +99,15 @@ class Delivery:
             if await self.sender.reply(channel, job.reply_token, item.messages):
                 await persist(_record_sent, item.id, "reply", tried_reply)
                 return
-        await self.sender.push(channel, job.line_user_id, item.messages, item.retry_key)
-        await persist(_record_sent, item.id, "push", tried_reply)
+        await self._push(channel, job.line_user_id, item, tried_reply)
 
     # -- messages outside a turn (a caseworker's, the end of a hand-off) -------------------------
     async def send(self, conversation_id: str, messages: list[dict], kind: str) -> None:
-        """Record and push `messages` to the user of `conversation_id` (simulator: record only).
-        Raises `Unreachable`, or `LineSendError` when LINE refused after retries (the batch
-        then stays unsent in the outbox)."""
+        """Record and send `messages` to the user of `conversation_id` (simulator: record
+        only): the first batch with the reply token of the person's last finished message
+        while it is fresh and unused, the rest (or all) by push; a push waiting for LINE's
+        monthly quota is kept and sent later. Raises `Unreachable`, or `LineSendError` when
+        LINE refused after retries (the batch then stays unsent in the outbox)."""
         account = await run(users.account_of, conversation_id)
         if account is None:
             raise Unreachable("no LINE user has this conversation id")
@@ -84,19 +115,40 @@ class Delivery:
         channel = self.channel(channel_name)
         items = await run(outbox.record, None, channel_name, line_user_id, kind,
                           batches(messages))
+        if channel.is_simulator:
+            for item in items:
+                await persist(_record_sent, item.id, "simulator", None)
+            return
+        token = await run(inbox.take_reply_token, channel_name, line_user_id,
+                          self.settings.line_reply_token_ttl_s)
         for item in items:
-            if not channel.is_simulator:
-                await self.sender.push(channel, line_user_id, item.messages, item.retry_key)
-            await persist(_record_sent, item.id,
-                          "simulator" if channel.is_simulator else "push", None)
+            if token is not None:
+                reply_token, token = token, None  # a token works once, even if refused
+                if await self.sender.reply(channel, reply_token, item.messages):
+                    await persist(_record_sent, item.id, "reply", None)
+                    continue
+            await self._push(channel, line_user_id, item, None)
 
     async def notify(self, channel_name: str, line_user_id: str, messages: list[dict],
                      retry_key: str) -> None:
-        """Push to a caseworker's LINE account (not a user: nothing is recorded)."""
+        """Push to a caseworker's LINE account (not a user: nothing is recorded). Raises
+        `QuotaExhausted` while the channel's monthly quota is used up (the caller's retry
+        policy applies; the case itself is on the dashboard)."""
         channel = self.channel(channel_name)
         if channel.is_simulator:
             raise Unreachable("caseworkers cannot be notified on a simulator channel")
-        await self.sender.push(channel, line_user_id, messages, retry_key)
+        if self.hold.held(channel_name):
+            raise QuotaExhausted("LINE's monthly message limit is reached")
+        try:
+            await self.sender.push(channel, line_user_id, messages, retry_key)
+        except QuotaExhausted:
+            self.hold.hold(channel_name)
+            raise
+
+    async def show_loading(self, channel: Channel, line_user_id: str) -> None:
+        """LINE's loading animation in the person's chat while the answer is prepared."""
+        if not channel.is_simulator:
+            await self.sender.show_loading(channel, line_user_id, self.settings.line_loading_s)
 
     async def show_menu_in(self, channel: Channel, line_user_id: str, language: str) -> None:
         """Give the user the rich menu labelled in `language` when `saphan line setup` made

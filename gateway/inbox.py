@@ -13,14 +13,16 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gateway import outbox, users
 from gateway.models import DONE, FAILED, PENDING, PROCESSING, InboxEvent
 from saphan.db import utcnow
 
-#: How long a claim lasts (s); far beyond one attempt (Rasa and LINE calls time out sooner).
-LEASE_S = 300.0
+#: How long a claim lasts (s) unless renewed (`renew_leases`; the workers renew theirs while
+#: they hold them, the setting `inbox_lease_s`). A claim whose lease ran out belongs to a worker
+#: that is gone (a crashed replica), and any replica may take the event over.
+LEASE_S = 30.0
 #: Stored in place of the payload of an erased event that is still being answered.
 REDACTED_PAYLOAD = '{"redacted": true}'
 #: The type of such an event: nothing is answered, and it is deleted once finished.
@@ -124,24 +126,28 @@ def _count_redelivery(session: Session, event_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def recover_unfinished(session: Session) -> int:
-    """After a crash/restart: events left `processing` go back to `pending`. Returns the count."""
-    result = session.execute(
-        update(InboxEvent).where(InboxEvent.status == PROCESSING)
-        .values(status=PENDING, next_attempt_at=utcnow())  # due now, not at the lease end
-    )
-    return int(result.rowcount or 0)
-
-
 def release_orphans(session: Session, held: Collection[int]) -> int:
     """Events left `processing` by a worker that is gone (its lease, see `claim_next`, has
-    expired and no worker of this process holds it) go back to `pending`. Returns the count."""
+    expired and no worker of this process holds it) go back to `pending`. Returns the count.
+
+    Only expired leases: with several gateway replicas on one database, an event another
+    replica is working on (and renewing, `renew_leases`) is never taken from it; after a crash
+    the crashed process's events come back when their lease runs out."""
     now = utcnow()
     query = update(InboxEvent).where(InboxEvent.status == PROCESSING,
                                      InboxEvent.next_attempt_at < now)
     if held:
         query = query.where(InboxEvent.id.not_in(list(held)))
     return int(session.execute(query.values(status=PENDING)).rowcount or 0)
+
+
+def renew_leases(session: Session, held: Collection[int], lease_s: float = LEASE_S) -> int:
+    """Extend the leases of the events this process's workers hold (still `processing`)."""
+    if not held:
+        return 0
+    return int(session.execute(update(InboxEvent).where(
+        InboxEvent.id.in_(list(held)), InboxEvent.status == PROCESSING)
+        .values(next_attempt_at=utcnow() + timedelta(seconds=lease_s))).rowcount or 0)
 
 
 def users_with_due_events(session: Session, limit: int = 1000
@@ -191,6 +197,10 @@ def claim_next(session: Session, channel: str, line_user_id: str,
     row.status = PROCESSING
     row.attempts += 1
     row.next_attempt_at = now + timedelta(seconds=lease_s)
+    return _job(row)
+
+
+def _job(row: InboxEvent) -> Job:
     return Job(
         id=row.id, channel=row.channel, line_user_id=row.line_user_id,
         event_type=row.event_type, payload=json.loads(row.payload),
@@ -238,6 +248,49 @@ def mark_reply_token_used(session: Session, event_id: int) -> None:
     """A reply token works once, even when LINE refused the reply."""
     session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
                     .values(reply_token_used=True))
+
+
+def take_reply_token(session: Session, channel: str, line_user_id: str,
+                     ttl_s: float) -> str | None:
+    """The reply token of the user's newest finished event while it is fresh (received less
+    than `ttl_s` ago) and unused, marked used (a token works once); None when there is none.
+    Only finished events: a worker may still answer an unfinished one with its token."""
+    row = session.execute(
+        select(InboxEvent.id, InboxEvent.reply_token)
+        .where(InboxEvent.channel == channel, InboxEvent.line_user_id == line_user_id,
+               InboxEvent.status == DONE, InboxEvent.reply_token.is_not(None),
+               InboxEvent.reply_token_used.is_(False),
+               InboxEvent.received_at > utcnow() - timedelta(seconds=ttl_s))
+        .order_by(InboxEvent.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    taken = session.execute(update(InboxEvent).where(
+        InboxEvent.id == row.id, InboxEvent.reply_token_used.is_(False))
+        .values(reply_token_used=True)).rowcount
+    return row.reply_token if taken else None
+
+
+def queued_messages(session: Session, after_id: int, limit: int = 200) -> list[Job]:
+    """Pending message events after `after_id` that wait behind an earlier unfinished event of
+    the same user and have not had a first answer (`fallback_sent`), oldest first."""
+    earlier = aliased(InboxEvent)
+    waiting = (select(earlier.id).where(
+        earlier.channel == InboxEvent.channel, earlier.line_user_id == InboxEvent.line_user_id,
+        earlier.id < InboxEvent.id, earlier.status.in_((PENDING, PROCESSING))).exists())
+    rows = session.execute(
+        select(InboxEvent).where(InboxEvent.id > after_id, InboxEvent.status == PENDING,
+                                 InboxEvent.event_type == "message",
+                                 InboxEvent.fallback_sent.is_(False), waiting)
+        .order_by(InboxEvent.id).limit(limit)).scalars()
+    return [_job(row) for row in rows]
+
+
+def take_first_answer(session: Session, event_id: int) -> bool:
+    """Claim the right to give a waiting event its first answer now (once, across workers and
+    replicas): its `fallback_sent` goes true, so the fallback is not sent again for it."""
+    return bool(session.execute(update(InboxEvent).where(
+        InboxEvent.id == event_id, InboxEvent.status == PENDING,
+        InboxEvent.fallback_sent.is_(False)).values(fallback_sent=True)).rowcount)
 
 
 def reschedule(session: Session, event_id: int, attempts: int, error: str, base_s: float,

@@ -3,7 +3,8 @@
 Reply first; the caller pushes when the reply token is expired or invalid. 429/5xx are retried
 with exponential backoff (honouring `Retry-After`); another 4xx is final (`LineRejected`); pushes
 carry `X-Line-Retry-Key` so a retry never duplicates a message
-(LINE answers 409 when that key was already accepted).
+(LINE answers 409 when that key was already accepted). A 429 whose body says the monthly limit
+is reached is not a rate limit: retrying within seconds cannot help (`QuotaExhausted`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from linebot.v3.messaging import (
     Configuration,
     PushMessageRequest,
     ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -25,6 +27,10 @@ from gateway.channels import Channel
 from saphan.settings import Settings
 
 log = logging.getLogger("saphan.gateway.line")
+#: What LINE's 429 body says when the channel's monthly message limit is used up (LINE
+#: developers FAQ and "Handle HTTP status code 429 errors": "You have reached your monthly
+#: limit."); other 429s are rate limits, retried after seconds.
+MONTHLY_LIMIT_MESSAGE = "you have reached your monthly limit"
 
 
 class LineSendError(RuntimeError):
@@ -38,6 +44,19 @@ class LineRejected(LineSendError):
     def __init__(self, status: int) -> None:
         super().__init__(f"LINE refused the message (HTTP {status})")
         self.status = status
+
+
+class QuotaExhausted(LineSendError):
+    """LINE refused a push because the channel's monthly message limit is reached: the push
+    is held (kept) until the quota resets, not retried every few seconds."""
+
+
+def monthly_limit_reached(exc: ApiException) -> bool:
+    """Whether LINE's error is the monthly limit (429 with that message), not a rate limit."""
+    if exc.status != 429 or not exc.body:
+        return False
+    body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body)
+    return MONTHLY_LIMIT_MESSAGE in body.casefold()
 
 
 def _retryable(status: int | None) -> bool:
@@ -87,6 +106,8 @@ class LineSender:
             except ApiException as exc:
                 if exc.status == 409:  # this retry key was already accepted: sent before
                     return
+                if monthly_limit_reached(exc):
+                    raise QuotaExhausted("LINE's monthly message limit is reached") from exc
                 if not _retryable(exc.status):
                     raise LineRejected(int(exc.status)) from exc
                 error = f"HTTP {exc.status}"
@@ -96,6 +117,18 @@ class LineSender:
             if attempt + 1 < attempts:
                 await asyncio.sleep(delay if delay is not None else 0.2 * 2**attempt)
         raise LineSendError(f"push failed after {attempts} attempts ({error})")
+
+    async def show_loading(self, channel: Channel, user_id: str, seconds: int) -> bool:
+        """Show LINE's loading animation in the 1:1 chat with `user_id` for `seconds` (it
+        disappears when the answer arrives). Free; a failure only means no animation."""
+        request = ShowLoadingAnimationRequest.from_dict({"chatId": user_id,
+                                                         "loadingSeconds": seconds})
+        try:
+            await self._api(channel).show_loading_animation(request)
+            return True
+        except Exception as exc:
+            log.info("loading animation on %s not shown: %s", channel.name, type(exc).__name__)
+            return False
 
     async def language_of(self, channel: Channel, user_id: str) -> str | None:
         """The user's LINE language from their profile, or None when unavailable."""

@@ -1,5 +1,9 @@
 """The outbox: every batch of messages is recorded (with its retry key) before it is sent.
-The one writer of `outbox_messages`; functions run on the caller's session."""
+The one writer of `outbox_messages`; functions run on the caller's session.
+
+`method` says how a batch went: reply | push | simulator once sent (`sent_at` set); while
+unsent, `HELD` means its push waits for LINE's monthly quota (`gateway.push_hold`) and
+`REFUSED` that LINE refused that held push for good."""
 
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ from sqlalchemy.orm import Session
 from gateway import users
 from gateway.models import PENDING, PROCESSING, InboxEvent, OutboxMessage
 from saphan.db import utcnow
+
+HELD = "held"
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,29 @@ def mark_sent(session: Session, outbox_id: int, method: str) -> None:
                     .values(method=method, sent_at=utcnow()))
 
 
+def mark_held(session: Session, outbox_id: int) -> None:
+    """Keep the batch for a later push: the channel's monthly quota is used up."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id,
+                                                OutboxMessage.sent_at.is_(None))
+                    .values(method=HELD))
+
+
+def mark_refused(session: Session, outbox_id: int) -> None:
+    """A held batch LINE refused for good when it was pushed at last (never tried again)."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id)
+                    .values(method=REFUSED))
+
+
+def held(session: Session, channel: str, limit: int = 50) -> list[tuple[int, str, Outgoing]]:
+    """The channel's held batches, oldest first, as (id, LINE user id, batch)."""
+    rows = session.execute(
+        select(OutboxMessage).where(OutboxMessage.channel == channel,
+                                    OutboxMessage.method == HELD,
+                                    OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id).limit(limit)).scalars()
+    return [(row.id, row.line_user_id, _snapshot(row)) for row in rows]
+
+
 def sent_to(session: Session, channel: str, line_user_id: str,
             after_id: int = 0) -> list[tuple[int, list[dict]]]:
     """Sent batches for a user after `after_id` (the simulator page polls this)."""
@@ -91,10 +121,12 @@ def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]
 
 def purge_sent(session: Session, cutoff: datetime) -> dict[str, int]:
     """Retention: delete batches recorded before `cutoff` unless their inbox event is still
-    being answered (its unsent batches are resent with their retry keys)."""
+    being answered (its unsent batches are resent with their retry keys) or they are held for
+    LINE's quota (sent when it resets)."""
     unfinished = select(InboxEvent.id).where(InboxEvent.status.in_((PENDING, PROCESSING)))
     deleted = session.execute(delete(OutboxMessage).where(
         OutboxMessage.created_at < cutoff,
+        OutboxMessage.method.is_(None) | (OutboxMessage.method != HELD),
         OutboxMessage.inbox_event_id.is_(None) | OutboxMessage.inbox_event_id.not_in(unfinished),
     )).rowcount
     return {"outbox_deleted": int(deleted or 0)}

@@ -27,9 +27,10 @@ class HandoffHook(Protocol):
         ...
 
     async def delivery_failed(self, conversation_id: str, language: str, emergency: bool,
-                              reason: str) -> None:
+                              reason: str, said: str = "") -> None:
         """LINE refused a message to this person for good: a caseworker must learn it by
-        another route (an emergency opens an urgent case; an open case is told)."""
+        another route (an emergency opens an urgent case with the words `said`; an open case
+        is told)."""
         ...
 
 

@@ -3,14 +3,23 @@
 Failures never lose the event: Rasa down → the user gets a fallback (once) with the emergency
 numbers and the event is retried with backoff; LINE down → unsent outbox batches are resent
 (same retry keys) on the next attempt without asking Rasa again.
+
+Two things happen before the real answer: an emergency message waiting behind another event
+of the same person gets the emergency numbers at once (`first_answer`, called by the workers;
+the event keeps its place and is answered by Rasa in order), and LINE's loading animation is
+shown when Rasa takes longer than `line_loading_after_s` on a 1:1 chat message.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from content.catalogue import full_languages, text
 from content.keywords import load_matcher
@@ -23,7 +32,7 @@ from gateway.ports import Forwarded, HandoffHook
 from gateway.rasa_bridge import RasaBridge, RasaUnavailable
 from gateway.transactions import persist, run
 from saphan.language import SET_LANGUAGE_KEY, guess_language, native_name
-from saphan.line_messages import quick_reply, rasa_to_line, text_message
+from saphan.line_messages import batches, quick_reply, rasa_to_line, text_message
 from saphan.settings import Settings
 
 log = logging.getLogger("saphan.gateway.processor")
@@ -31,6 +40,16 @@ MEDIA_TYPES = {"sticker", "image", "audio", "video", "file"}
 LOCATION_INTENT = "/find_service"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 LANGUAGE_POSTBACK_PREFIX = "lang="
+#: Outbox kinds sent before the real answer: the event still goes to Rasa afterwards.
+FIRST_ANSWER_KINDS = frozenset({"fallback", "emergency"})
+
+
+def message_text(payload: dict[str, Any]) -> str:
+    """The text of a LINE text-message event ('' for anything else)."""
+    message = payload.get("message")
+    if not isinstance(message, dict) or message.get("type") != "text":
+        return ""
+    return str(message.get("text", ""))
 
 
 def chosen_language(responses: list[dict[str, Any]]) -> str | None:
@@ -59,6 +78,16 @@ def handoff_ack(forwarded: Forwarded, message: str, language: str) -> str | None
     if forwarded.caseworker_chatting:
         return None
     return text("gateway", "handoff_forwarded", language)
+
+
+def _take_first_answer(session: Session, job: Job, kind: str,
+                       messages: list[dict]) -> list[outbox.Outgoing] | None:
+    """Claim the waiting event's first answer and record it in one transaction (None: taken
+    already)."""
+    if not inbox.take_first_answer(session, job.id):
+        return None
+    return outbox.record(session, job.id, job.channel, job.line_user_id, kind,
+                         batches(messages))
 
 
 class EventProcessor:
@@ -101,14 +130,13 @@ class EventProcessor:
             log.warning("event %s: LINE refused it; it was erased meanwhile", job.id)
             return
         log.warning("event %s dead-lettered: %s", job.id, exc)
-        message = job.payload.get("message")
-        said = str(message.get("text", "")) if isinstance(message, dict) else ""
+        said = message_text(job.payload)
         user = await run(users.get_or_create, job.channel, job.line_user_id,
                          self.settings.pseudonym_key.get_secret_value())
         try:
             await self.handoff.delivery_failed(user.conversation_id, user.language,
                                                bool(said and load_matcher().match(said)),
-                                               str(exc))
+                                               str(exc), said=said or "")
         except Exception:
             log.exception("event %s: telling a caseworker about the refused message failed",
                           job.id)
@@ -125,11 +153,11 @@ class EventProcessor:
         for item in sent:
             if not item.sent:
                 await self.delivery.resend(job, item)
-        if any(item.kind == "fallback" for item in sent) and not job.fallback_sent:
+        if any(item.kind in FIRST_ANSWER_KINDS for item in sent) and not job.fallback_sent:
             # recorded on an earlier attempt whose delivery failed; delivered just now
             await persist(inbox.mark_fallback_sent, job.id)
             job.fallback_sent = True
-        if any(item.kind != "fallback" for item in sent):
+        if any(item.kind not in FIRST_ANSWER_KINDS for item in sent):
             return  # the answer was already produced; it is delivered now
         if job.event_type == inbox.ERASED:
             return  # erased by "delete my data" before it was answered: nothing to answer
@@ -182,7 +210,8 @@ class EventProcessor:
         metadata = {"channel": channel.name, "audience": channel.audience,
                     "language": user.language, "location": location}
         try:
-            responses = await self.rasa.send(user.conversation_id, message, metadata)
+            async with self._loading_shown(job, channel):
+                responses = await self.rasa.send(user.conversation_id, message, metadata)
             chosen = chosen_language(responses)
             if chosen is not None and chosen != user.language:
                 await self._keep_language(job, channel, chosen)
@@ -197,6 +226,48 @@ class EventProcessor:
             raise
         if messages:
             await self.delivery.answer(job, "answer", messages)
+
+    @contextlib.asynccontextmanager
+    async def _loading_shown(self, job: Job, channel: Channel) -> AsyncIterator[None]:
+        """While Rasa works: LINE's loading animation once it takes `line_loading_after_s`
+        (1:1 chats only; LINE cannot show it in groups). It goes when the answer arrives."""
+        source = job.payload.get("source")
+        if channel.is_simulator or not isinstance(source, dict) or source.get("type") != "user":
+            yield
+            return
+
+        async def show_later() -> None:
+            await asyncio.sleep(self.settings.line_loading_after_s)
+            await self.delivery.show_loading(channel, job.line_user_id)
+        task = asyncio.create_task(show_later())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def first_answer(self, job: Job) -> bool:
+        """Answer an emergency message at once with the emergency numbers when it waits behind
+        another event of the same person (e.g. Rasa is slow with the previous one); the event
+        keeps its place and Rasa answers it in order. True when it was answered now.
+        `job` is a snapshot of the waiting (pending, unclaimed) event."""
+        said = message_text(job.payload)
+        if not said or not load_matcher().match(said):
+            return False
+        self.delivery.channel(job.channel)  # `Unreachable` once unconfigured
+        user = await run(users.get_or_create, job.channel, job.line_user_id,
+                         self.settings.pseudonym_key.get_secret_value())
+        language = guess_language(said, user.language, full_languages("gateway"))
+        items = await run(_take_first_answer, job, "emergency",
+                          [text_message(text("bot", "emergency", language))])
+        if items is None:
+            return False  # another worker or replica answered it, or it is being processed
+        log.warning("event %s: emergency waiting behind an earlier event answered at once",
+                    job.id)
+        for item in items:
+            await self.delivery.resend(job, item)
+        return True
 
     async def _welcome(self, job: Job, channel: Channel, user: users.User) -> None:
         """Welcome in the language of the person's phone (LINE profile) if we speak it, with

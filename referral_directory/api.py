@@ -12,12 +12,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from referral_directory.gazetteer import canonical_province
+from referral_directory import upkeep
+from referral_directory.gazetteer import canonical_province, find_town
 from referral_directory.models import Service
 from referral_directory.records import ServiceRecord
 from referral_directory.search import Hit, ServiceQuery, get_service, search_services
 from referral_directory.store import delete_service as delete_stored_service
-from referral_directory.store import to_record, upsert_records
+from referral_directory.store import to_record
 from referral_directory.vocab import LANGUAGES, SAMPLE_NOTICE, SERVICE_TYPES
 from saphan.http_types import DbSession, RowId
 from saphan.settings import get_settings
@@ -29,7 +30,9 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 class ServiceOut(BaseModel):
-    """A service as shown to users; `notice` is set for sample (unverified) entries."""
+    """A service as shown to users; `notice` is set for sample (unverified) entries, which
+    are never served in production. `source_url`/`source_note`/`last_verified` say where and
+    when the facts were read; `needs_phone`: a real entry whose phone is not known yet."""
 
     id: int
     external_id: str
@@ -55,11 +58,15 @@ class ServiceOut(BaseModel):
     cost_notes: str | None
     eligibility_notes: str | None
     source: str
+    source_url: list[str]
+    source_note: str | None
     confidence: str
     last_verified: date | None
+    needs_phone: bool
     sample: bool
     notice: dict[str, str] | None
     distance_km: float | None = None
+    open_now: bool | None = None  # in search results: open at the time of the search
 
 
 class SearchOut(BaseModel):
@@ -70,7 +77,8 @@ class SearchOut(BaseModel):
     items: list[ServiceOut]
 
 
-def _out(service: Service, distance: float | None = None) -> ServiceOut:
+def _out(service: Service, distance: float | None = None,
+         open_now: bool | None = None) -> ServiceOut:
     record = to_record(service)
     data = record.model_dump(exclude={"id", "organisation_id", "organisation_name_th"})
     data["organisation"] = data.pop("organisation_name_en")
@@ -79,12 +87,17 @@ def _out(service: Service, distance: float | None = None) -> ServiceOut:
         external_id=service.external_id,
         notice=SAMPLE_NOTICE if service.sample else None,
         distance_km=None if distance is None else round(distance, 2),
+        open_now=open_now,
         **data,
     )
 
 
+#: The history's "who" for changes made through the API (one shared admin token).
+API_USER = "api"
+
+
 def _hit_out(hit: Hit) -> ServiceOut:
-    return _out(hit.service, hit.distance_km)
+    return _out(hit.service, hit.distance_km, hit.open_now)
 
 
 def require_admin(
@@ -105,7 +118,9 @@ def require_admin(
 def list_services(
     db: DbSession,
     type: Annotated[ServiceType | None, Query(description="Service type")] = None,
-    province: Annotated[str | None, Query(description="Province (Thai or English name)")] = None,
+    province: Annotated[str | None, Query(
+        description="Province (Thai or English name) or a town in data/towns.yaml (searched "
+                    "by distance from the town)")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90, description="Latitude")] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180, description="Longitude")] = None,
     lang: Annotated[Language | None, Query(description="Language spoken")] = None,
@@ -114,13 +129,16 @@ def list_services(
 ) -> SearchOut:
     """Nearest first when lat/lon are given; widens to neighbouring provinces, then national
     services, when nothing matches locally (`scope`, `widened`)."""
+    if (lat is None) != (lon is None):
+        raise HTTPException(422, "lat and lon go together")
     canonical = None
     if province is not None:
         canonical = canonical_province(province)
-        if canonical is None:
-            raise HTTPException(422, f"unknown province {province!r}")
-    if (lat is None) != (lon is None):
-        raise HTTPException(422, "lat and lon go together")
+        town = find_town(province) if canonical is None else None
+        if canonical is None and town is None:
+            raise HTTPException(422, f"unknown province or town {province!r}")
+        if town is not None and lat is None:
+            lat, lon = town.latitude, town.longitude
     result = search_services(
         db,
         ServiceQuery(
@@ -161,8 +179,11 @@ def read_service(service_id: RowId, db: DbSession) -> ServiceOut:
 def create_service(record: ServiceRecord, db: DbSession) -> ServiceOut:
     if db.scalar(select(Service.id).where(Service.external_id == record.id)) is not None:
         raise HTTPException(409, f"a service with id {record.id!r} exists")
-    upsert_records(db, [record])
-    return _out(db.scalars(select(Service).where(Service.external_id == record.id)).one())
+    try:
+        service = upkeep.add(db, record, API_USER)  # with its history entry
+    except upkeep.UpkeepError as exc:  # a sample in production
+        raise HTTPException(422, str(exc)) from None
+    return _out(service)
 
 
 @router.put(
@@ -179,7 +200,10 @@ def update_service(
         raise HTTPException(404, "no such service")
     if record.id != service.external_id:
         raise HTTPException(422, "the external id of a service cannot change")
-    upsert_records(db, [record])
+    try:
+        upkeep.edit(db, service, record, API_USER, replace_verification=True)
+    except upkeep.UpkeepError as exc:  # a sample in production
+        raise HTTPException(422, str(exc)) from None
     db.expire_all()
     return _out(get_service(db, service_id))  # type: ignore[arg-type]
 

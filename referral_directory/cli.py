@@ -32,12 +32,17 @@ def validate(path: Path) -> None:
 @directory_app.command("import")
 def import_(path: Path) -> None:
     """Import a CSV/YAML file in one transaction (create or update by id)."""
+    from referral_directory.samples import SamplesNotAllowedError
     from referral_directory.store import upsert_records
     from saphan.db import session_scope
 
     records = _read_or_exit(path)
-    with session_scope() as session:
-        report = upsert_records(session, records)
+    try:
+        with session_scope() as session:
+            report = upsert_records(session, records)
+    except SamplesNotAllowedError as exc:
+        typer.echo(f"{path}: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(
         f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
     )
@@ -65,10 +70,21 @@ def export(
 
 @directory_app.command("load-bundled")
 def load_bundled_cmd() -> None:
-    """Create or update the entries shipped with Saphan."""
+    """Create or update the entries shipped with Saphan (samples: not in production)."""
     from referral_directory.bundled import load_bundled
     from saphan.db import session_scope
 
     with session_scope() as session:
         report = load_bundled(session)
     typer.echo(f"bundled: {report.created} created, {report.updated} updated")
+
+
+@directory_app.command("remove-samples")
+def remove_samples_cmd() -> None:
+    """Delete every sample entry (before going to production)."""
+    from referral_directory.store import delete_samples
+    from saphan.db import session_scope
+
+    with session_scope() as session:
+        removed = delete_samples(session)
+    typer.echo(f"{removed} sample entries removed")

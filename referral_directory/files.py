@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from referral_directory.records import CSV_COLUMNS, LIST_FIELDS, ServiceRecord
+from referral_directory.records import CSV_COLUMNS, LIST_FIELDS, ServiceRecord, field_problems
 from saphan.csv_safe import SafeDictWriter, restore
 
 
@@ -106,9 +106,8 @@ def read_records(path: Path | str) -> list[ServiceRecord]:
         try:
             record = ServiceRecord.model_validate(row)
         except ValidationError as exc:
-            for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "(entry)"
-                problems.append(Problem(row_no, field, err["msg"]))
+            problems += [Problem(row_no, field, message)
+                         for field, message in field_problems(exc)]
             continue
         if record.id in first_row:
             problems.append(

@@ -66,3 +66,62 @@ def canonical_province(name: str) -> str | None:
 def neighbours(name: str) -> tuple[str, ...]:
     """Provinces sharing a land boundary with `name` (canonical English names)."""
     return provinces()[name].neighbours
+
+
+TOWNS_FILE = Path(__file__).resolve().parent / "data" / "towns.yaml"
+
+
+@dataclass(frozen=True)
+class Town:
+    """A town people name instead of its province, with its point (`data/towns.yaml`)."""
+
+    name_en: str
+    name_th: str
+    province: str
+    latitude: float
+    longitude: float
+    aliases: tuple[str, ...]
+
+
+@lru_cache
+def towns() -> dict[str, Town]:
+    """The towns keyed by English name."""
+    data = yaml.safe_load(TOWNS_FILE.read_text(encoding="utf-8"))["towns"]
+    return {
+        name: Town(name, entry["name_th"], entry["province"], float(entry["lat"]),
+                   float(entry["lon"]), tuple(entry.get("aliases") or ()))
+        for name, entry in data.items()
+    }
+
+
+@lru_cache
+def _town_names() -> dict[str, Town]:
+    return {key.casefold(): town for town in towns().values()
+            for key in (town.name_en, town.name_th, *town.aliases)}
+
+
+def find_town(name: str) -> Town | None:
+    """The town called `name` (English or Thai name or a listed spelling), else None."""
+    return _town_names().get(" ".join(name.split()).casefold())
+
+
+def town_named_in(text: str) -> Town | None:
+    """The town whose longest name occurs in `text` (a district or an address), else None."""
+    folded = text.casefold()
+    found = [(len(key), town) for key, town in _town_names().items() if key in folded]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+@lru_cache
+def _gazetteer_points() -> frozenset[tuple[float, float]]:
+    points = [(t.latitude, t.longitude) for t in towns().values()]
+    points += [(p.latitude, p.longitude) for p in provinces().values()]
+    return frozenset((round(lat, 5), round(lon, 5)) for lat, lon in points)
+
+
+def is_gazetteer_point(latitude: float | None, longitude: float | None) -> bool:
+    """Whether a service sits exactly on a town's or province's point, i.e. was placed by
+    town or province (`bundled.place`), not at its own address."""
+    if latitude is None or longitude is None:
+        return False
+    return (round(latitude, 5), round(longitude, 5)) in _gazetteer_points()

@@ -8,8 +8,10 @@ Days: mon tue wed thu fri sat sun; ``daily`` = every day. A range may end at 24:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from referral_directory.vocab import TIMEZONE
@@ -45,8 +47,10 @@ def _days(text: str) -> frozenset[int]:
     return frozenset(range(a, b + 1)) if a <= b else frozenset([*range(a, 7), *range(0, b + 1)])
 
 
+@lru_cache(maxsize=4096)
 def parse_hours(text: str) -> tuple[Opening, ...]:
-    """Parse the text form; raise ValueError naming the bad part."""
+    """Parse the text form; raise ValueError naming the bad part (cached: search ranks every
+    candidate by "open now" and hours repeat)."""
     result = []
     for raw in text.split(","):
         part = " ".join(raw.strip().lower().split())
@@ -63,20 +67,42 @@ def parse_hours(text: str) -> tuple[Opening, ...]:
     return tuple(result)
 
 
-def is_open(hours: str | None, is_24h: bool, at: datetime) -> bool:
-    """Whether a service is open at `at` (naive datetimes are taken as Bangkok time)."""
-    if is_24h:
-        return True
-    if not hours:
-        return False
+def hours_parts(text: str) -> list[tuple[tuple[str, ...], str, str]]:
+    """The parts of a valid text as written, for showing it in words: (days, start, end) with
+    days ("daily",), ("sat",) or ("mon", "fri")."""
+    parse_hours(text)  # raises on a bad text
+    parts = []
+    for raw in text.split(","):
+        match = _PART.match(" ".join(raw.strip().lower().split()))
+        if match:
+            parts.append((tuple(match["days"].split("-")), match["start"], match["end"]))
+    return parts
+
+
+def open_at(at: datetime) -> Callable[[str | None, bool], bool]:
+    """`is_open` for one moment, the time zone work done once (search checks every
+    candidate)."""
     zone = ZoneInfo(TIMEZONE)
     local = at.replace(tzinfo=zone) if at.tzinfo is None else at.astimezone(zone)
-    minute = local.hour * 60 + local.minute
-    return any(local.weekday() in o.days and o.start <= minute < o.end for o in parse_hours(hours))
+    minute, weekday = local.hour * 60 + local.minute, local.weekday()
+
+    def check(hours: str | None, is_24h: bool) -> bool:
+        if is_24h:
+            return True
+        if not hours:
+            return False
+        return any(weekday in o.days and o.start <= minute < o.end for o in parse_hours(hours))
+
+    return check
+
+
+def is_open(hours: str | None, is_24h: bool, at: datetime) -> bool:
+    """Whether a service is open at `at` (naive datetimes are taken as Bangkok time)."""
+    return open_at(at)(hours, is_24h)
 
 
 def now_bangkok() -> datetime:
     return datetime.now(ZoneInfo(TIMEZONE))
 
 
-__all__ = ["DAYS", "Opening", "is_open", "now_bangkok", "parse_hours"]
+__all__ = ["DAYS", "Opening", "hours_parts", "is_open", "now_bangkok", "open_at", "parse_hours"]

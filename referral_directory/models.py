@@ -79,8 +79,27 @@ class Service(Base):
     last_verified: Mapped[date | None] = mapped_column(Date)
     needs_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    # migration 0010: retired = kept with its history, hidden from every search and card
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    verified_by: Mapped[str | None] = mapped_column(String(64))  # username of the last verify
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, server_default=func.now(), onupdate=func.now()
     )
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="services")
+
+
+class ServiceChange(Base):
+    """One change people made to a service (owner: `referral_directory.history`): who, when,
+    what (created/edited/verified/retired/restored) and the fields' old and new values."""
+
+    __tablename__ = "directory_service_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("directory_services.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(String(300))

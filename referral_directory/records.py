@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from referral_directory.gazetteer import canonical_province
 from referral_directory.hours import parse_hours
@@ -162,3 +170,33 @@ class ServiceRecord(BaseModel):
 
 CSV_COLUMNS: tuple[str, ...] = tuple(ServiceRecord.model_fields)
 LIST_FIELDS = frozenset({"phones", "languages", "source_url"})
+
+
+class RecordInvalid(ValueError):
+    """A record that fails `ServiceRecord`'s rules; `problems` are (field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+
+
+def field_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) for each error of a validation ("(entry)" for whole-record rules)."""
+    return [(".".join(str(p) for p in err["loc"]) or "(entry)", err["msg"])
+            for err in exc.errors()]
+
+
+def from_flat(row: Mapping[str, str]) -> ServiceRecord:
+    """A record from flat text values (a CSV row, a form): list fields ';'-separated, empty
+    values absent. The one validation every caller shares; raises `RecordInvalid`."""
+    data: dict[str, Any] = {}
+    for key, value in row.items():
+        value = (value or "").strip()
+        if key in LIST_FIELDS:
+            data[key] = [v.strip() for v in value.replace("\n", ";").split(";") if v.strip()]
+        elif value:
+            data[key] = value
+    try:
+        return ServiceRecord.model_validate(data)
+    except ValidationError as exc:
+        raise RecordInvalid(field_problems(exc)) from None

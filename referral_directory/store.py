@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from referral_directory.models import Organisation, Service
 from referral_directory.records import ServiceRecord
+from referral_directory.samples import refuse_samples
 
 _SERVICE_FIELDS = (
     *("name_en", "name_th", "description_en", "description_th", "address", "province"),
@@ -68,7 +70,9 @@ def _row(record: ServiceRecord, org_ids: dict[str, int]) -> dict[str, object]:
 def upsert_records(
     session: Session, records: list[ServiceRecord], chunk: int = 2000
 ) -> ImportReport:
-    """Create or update services by external id inside the caller's transaction."""
+    """Create or update services by external id inside the caller's transaction; in
+    production a sample entry refuses the whole batch (`SamplesNotAllowedError`)."""
+    refuse_samples([r.id for r in records if r.sample])
     org_ids = _organisation_ids(session, records)
     columns = ["external_id", "service_type", "organisation_id", *_SERVICE_FIELDS]
     created = updated = unchanged = 0
@@ -130,3 +134,29 @@ def delete_service(session: Session, service_id: int) -> bool:
         return False
     session.delete(service)
     return True
+
+
+def by_external_id(session: Session, external_id: str) -> Service | None:
+    """One service (with its organisation) by its stable external id, retired or not."""
+    stmt = (select(Service).options(selectinload(Service.organisation))
+            .where(Service.external_id == external_id))
+    return session.scalars(stmt).first()
+
+
+def mark_verified(session: Session, service: Service, username: str, day: date) -> None:
+    """Someone checked the entry's facts on `day` (`upkeep.verify` records it in the history)."""
+    service.last_verified = day
+    service.verified_by = username
+    session.flush()
+
+
+def set_retired(session: Session, service: Service, day: date | None) -> None:
+    """Retire a service on `day` (hidden from every search, never deleted) or bring it back
+    (None)."""
+    service.retired_on = day
+    session.flush()
+
+
+def delete_samples(session: Session) -> int:
+    """Delete every sample entry (before production); returns how many."""
+    return session.execute(delete(Service).where(Service.sample.is_(True))).rowcount or 0

@@ -18,6 +18,12 @@ LINE_MESSAGE_TYPES = {"text", "sticker", "image", "video", "audio", "location", 
 
 Message = dict[str, Any]
 DIAL = "+0123456789"
+#: The payload of a Rasa button that becomes LINE's "send my location" quick-reply action (a
+#: location message comes back; quick replies only: LINE for iOS and Android).
+LOCATION_PAYLOAD = "saphan:location"
+#: Card fields shown under the name, in this order (`notice`: "call to confirm", in red).
+CARD_LINES = ("alt_name", "organisation", "address", "hours", "open", "languages", "distance",
+              "contact")
 
 
 def _label(title: str) -> str:
@@ -37,6 +43,10 @@ def quick_reply(buttons: list[dict[str, Any]]) -> dict[str, Any]:
     for button in buttons[:MAX_QUICK_REPLIES]:
         title = str(button.get("title", ""))
         payload = str(button.get("payload") or title)
+        if payload == LOCATION_PAYLOAD:
+            items.append({"type": "action", "action": {"type": "location",
+                                                       "label": _label(title)}})
+            continue
         items.append({
             "type": "action",
             "action": {"type": "postback", "label": _label(title), "data": payload[:300],
@@ -46,15 +56,19 @@ def quick_reply(buttons: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _service_bubble(service: dict[str, Any]) -> Message:
-    """A Flex bubble for one service: name, details, and call / map buttons when known."""
+    """A Flex bubble for one service: name, details (`CARD_LINES`, then the notice), and
+    call / map / website buttons when known (labels from the card, in the reader's language)."""
     body: list[dict[str, Any]] = [
         {"type": "text", "text": str(service.get("name", ""))[:200] or "-", "weight": "bold",
          "size": "md", "wrap": True},
     ]
-    for key in ("organisation", "address", "hours", "languages", "distance"):
+    for key in CARD_LINES:
         if service.get(key):
             body.append({"type": "text", "text": str(service[key])[:300], "size": "sm",
                          "color": "#555555", "wrap": True})
+    if service.get("notice"):
+        body.append({"type": "text", "text": str(service["notice"])[:300], "size": "sm",
+                     "color": "#a3261b", "wrap": True})
     buttons: list[dict[str, Any]] = []
     phone = str(service.get("phone") or "").strip()
     if phone:
@@ -64,8 +78,16 @@ def _service_bubble(service: dict[str, Any]) -> Message:
     lat, lon = service.get("latitude"), service.get("longitude")
     if lat is not None and lon is not None:
         buttons.append({"type": "button", "style": "secondary", "height": "sm",
-                        "action": {"type": "uri", "label": "Map / แผนที่",
+                        "action": {"type": "uri",
+                                   "label": _label(str(service.get("map_label") or
+                                                       "Map / แผนที่")),
                                    "uri": f"https://www.google.com/maps/search/?api=1&query={lat},{lon}"}})
+    website = str(service.get("website") or "")
+    if website.startswith(("https://", "http://")):
+        buttons.append({"type": "button", "style": "link", "height": "sm",
+                        "action": {"type": "uri",
+                                   "label": _label(str(service.get("website_label") or "Web")),
+                                   "uri": website[:1000]}})
     bubble: Message = {"type": "bubble", "body": {"type": "box", "layout": "vertical",
                                                   "spacing": "sm", "contents": body}}
     if buttons:

@@ -23,7 +23,7 @@ MAKE_FERNET = ("python -c 'from cryptography.fernet import Fernet; "
 REQUIRED_SECRETS = ("session_key", "pseudonym_key", "internal_api_token", "rasa_auth_token",
                     "action_server_token")
 #: Secrets that may be empty (the feature is then off) but, when set, must be strong.
-OPTIONAL_SECRETS = ("admin_api_token",)
+OPTIONAL_SECRETS = ("admin_api_token", "metrics_token")
 #: Parts of the public development defaults and other well-known placeholders.
 WEAK_MARKERS = ("change-me", "changeme", "change_me", "secret", "password", "example", "dev-",
                 "test", "default")

@@ -50,6 +50,9 @@ class CaseworkerRecipient(BaseModel):
     channel: str = Field(min_length=1)
     user_id: str = Field(min_length=1, max_length=64)
     wide_only: bool = False  # only told on the wider re-notification of urgent cases
+    #: Code of the caseworker's agency: told of that agency's cases and of hand-overs to it;
+    #: None = told of every case (a single-organisation setup), never of hand-overs.
+    agency: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 #: Settings whose errors have their own exception class (callers catch these).
@@ -158,6 +161,9 @@ class Settings(BaseSettings):
     inbox_retry_base_s: float = Field(default=2.0, description="First retry delay (doubles).")
     inbox_retry_max_s: float = Field(default=60.0, description="Longest delay between retries.")
     inbox_max_attempts: int = Field(default=200, description="Then the event is marked failed.")
+    inbox_lease_s: float = Field(
+        default=30.0, gt=0, description="A claimed event's lease (renewed while it is worked "
+        "on); a crashed gateway's events are taken over when it ends.")
     line_send_attempts: int = Field(default=5, description="Tries per LINE API call on 429/5xx.")
     simulator_enabled: bool | None = Field(
         default=None, description="Serve /simulator (chat page); empty = on in development only."
@@ -189,12 +195,31 @@ class Settings(BaseSettings):
     caseworker_line_recipients: Annotated[list[CaseworkerRecipient], NoDecode] = Field(
         default_factory=list,
         description='JSON list of caseworkers notified on LINE: [{"channel": "officer", '
-        '"user_id": "U...", "wide_only": false}]; wide_only = only on urgent re-notification.',
+        '"user_id": "U...", "wide_only": false, "agency": "code"}]; wide_only = only on urgent '
+        're-notification; agency = told of that agency\'s cases and hand-overs (none: every case).',
     )
     urgent_renotify_after_s: float = Field(
         default=300.0, description="Urgent case unclaimed this long -> notified again, wider."
     )
     case_notify_check_s: float = Field(default=10.0, description="How often renotify checks run.")
+    referral_sla_s: float = Field(
+        default=24 * 3600.0, gt=0, description="A hand-over to another agency not accepted or "
+        "declined this long after it was made is overdue: the agency is reminded once.")
+    case_sla_urgent_s: float = Field(
+        default=300.0, gt=0, description="Target time to the first caseworker reply to an "
+        "urgent case; past it the case is overdue (flagged and sorted first in the queue; "
+        "unclaimed urgent cases are notified again after SAPHAN_URGENT_RENOTIFY_AFTER_S).")
+    case_sla_high_s: float = Field(
+        default=3600.0, gt=0, description="Target time to the first reply, high priority.")
+    case_sla_normal_s: float = Field(
+        default=4 * 3600.0, gt=0, description="Target time to the first reply, normal priority.")
+    insights_min_cell: int = Field(
+        default=11, ge=2, description="Programme insights: a count below this many cases is "
+        "suppressed in every table, chart and CSV (k-anonymity; CTDC publishes with 11).")
+    directory_stale_days: int = Field(
+        default=180, ge=1, description="A directory entry not verified for this many days is "
+        "stale: flagged to its agency (dashboard, `saphan directory stale`) and shown to people "
+        "with 'call to confirm'.")
     dashboard_session_max_age_s: int = Field(
         default=8 * 3600, ge=60, description="A login ends this long after it began (absolute)."
     )
@@ -231,6 +256,26 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+
+    # Operations (docs/operations.md)
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per log line (for log collectors).")
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token for GET /metrics; empty = the internal API token is asked.")
+    line_quota_check_s: float = Field(
+        default=600.0, ge=0, description="How often LINE's monthly quota is read; 0 = never.")
+    line_quota_warn_ratio: float = Field(
+        default=0.8, gt=0, le=1, description="Share of the monthly quota that is warned about.")
+    line_quota_hold_s: float = Field(
+        default=3600.0, gt=0, description="Pushes wait this long after LINE said the monthly "
+        "limit is reached (or until a quota read shows room, or the month ends), then retry.")
+    line_loading_after_s: float = Field(
+        default=1.0, ge=0, description="Show LINE's loading animation when Rasa has not "
+        "answered a 1:1 chat message after this many seconds.")
+    line_loading_s: int = Field(
+        default=20, ge=5, le=60, multiple_of=5,
+        description="How long LINE shows the loading animation (5-60, a multiple of 5).")
 
     def __init__(self, **values: Any) -> None:
         """Read and validate; a bad value raises `SettingsError` naming the variable."""
@@ -287,6 +332,11 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"duplicate channel names {duplicates}")
         return channels
+
+    def case_sla_s(self) -> dict[str, float]:
+        """Target seconds to the first caseworker reply, by case priority."""
+        return {"urgent": self.case_sla_urgent_s, "high": self.case_sla_high_s,
+                "normal": self.case_sla_normal_s}
 
     @property
     def production(self) -> bool:

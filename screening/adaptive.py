@@ -85,6 +85,21 @@ class AdaptivePlanner:
 
     def next_item(self, context: Mapping[str, str], answers: Mapping[str, str]) -> Item | None:
         """The next question to ask, or None when more answers cannot change the result."""
+        found = self.open_dimensions(context, answers)
+        if found is None:
+            return None
+        dimensions, open_items = found
+        for item in open_items:
+            if item.dimension in dimensions:
+                return item
+        # Unreachable when the rules are monotone; asking is always safe.
+        return open_items[0]
+
+    def open_dimensions(
+        self, context: Mapping[str, str], answers: Mapping[str, str]
+    ) -> tuple[tuple[str, ...], list[Item]] | None:
+        """(dimensions whose open items can still change the result, in questionnaire order;
+        the open items in asking order), or None when the result is settled."""
         selection = select(self.data, context)
         check_answers(self.data, selection.list_id, answers)
         lower, upper, open_items = self.bounds(selection.list_id, answers)
@@ -104,11 +119,11 @@ class AdaptivePlanner:
             for d in self.data.questionnaire.dimension_ids()
         )
         context_key = tuple(sorted(context.items()))
-        for item in open_items:
-            if self._relevant(selection.profile, context_key, ranges, item.dimension):
-                return item
-        # Unreachable when the rules are monotone; asking is always safe.
-        return open_items[0]
+        relevant = tuple(d for d, _ in ranges
+                         if self._relevant(selection.profile, context_key, ranges, d))
+        if not relevant:  # unreachable when the rules are monotone: ask what is open
+            relevant = tuple(dict.fromkeys(item.dimension for item in open_items))
+        return relevant, open_items
 
     def _relevant_uncached(
         self,

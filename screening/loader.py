@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from saphan.data_files import read_yaml as read_data_file
 from screening.errors import ScreeningDataError, data_error
 from screening.questionnaire import Questionnaire
 from screening.rules import Rules
@@ -19,7 +19,6 @@ QUESTIONNAIRE_FILE = DATA_DIR / "questionnaire.yml"
 RULES_FILE = DATA_DIR / "rules.yml"
 
 Model = TypeVar("Model", bound=BaseModel)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when available
 
 
 @dataclass(frozen=True)
@@ -32,14 +31,7 @@ class ScreeningData:
 
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file, turning any failure into a ScreeningDataError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScreeningDataError(f"{path}: cannot read screening data file: {exc}") from exc
-    try:
-        return yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise ScreeningDataError(f"{path}: not valid YAML: {exc}") from exc
+    return read_data_file(path, ScreeningDataError, "screening data")
 
 
 def load_model(path: Path, model: type[Model]) -> Model:

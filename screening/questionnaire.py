@@ -102,6 +102,8 @@ class Item(_Strict):
     dimension: str
     strength: dict[str, Strength] = Field(min_length=1)
     verified: bool
+    label: Bilingual
+    """Short name for cards and results (the question text is never shown as a finding)."""
     officer: Bilingual
     person: PersonText
     source: str = Field(min_length=1)

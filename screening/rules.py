@@ -89,6 +89,8 @@ class Rules(_Strict):
     list_by_profile_and_form: dict[str, dict[str, str]]
     results: tuple[ResultRule, ...] = Field(min_length=2)
     wording: dict[str, Bilingual]
+    card_order: dict[str, tuple[str, ...]]
+    """Per profile, the order in which card mode offers the dimensions (every dimension once)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
@@ -145,6 +147,13 @@ class Rules(_Strict):
                 raise ValueError(
                     f"list_by_profile_and_form.{profile}: keys must be the exploitation_form "
                     f"options {', '.join(sorted(forms))}"
+                )
+        for profile in self.list_by_profile_and_form:
+            order = self.card_order.get(profile, ())
+            if sorted(order) != sorted(dimensions):
+                raise ValueError(
+                    f"card_order.{profile}: needs every dimension exactly once "
+                    f"({', '.join(sorted(dimensions))})"
                 )
         for result in self.results:
             for profile, condition in result.when.items():

@@ -33,6 +33,8 @@ class ScreeningResult:
     positive_dimensions: tuple[str, ...]
     indicators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Every indicator answered "yes", by dimension (only dimensions with one)."""
+    module: Mapping[str, str] = field(default_factory=dict)
+    """Answers to the supplementary forced-criminality module (never part of the category)."""
 
     def indicators_behind(self) -> dict[str, tuple[str, ...]]:
         """The "yes" indicators of the positive dimensions."""
@@ -45,6 +47,7 @@ class ScreeningResult:
             "list_id": self.list_id,
             "positive_dimensions": list(self.positive_dimensions),
             "indicators": {d: list(ids) for d, ids in self.indicators.items()},
+            **({"module": dict(self.module)} if self.module else {}),
         }
 
 
@@ -127,7 +130,7 @@ def describe(
     lines = [wording[result.category].get(lang)]
     labels = {d.id: d.label.get(lang) for d in questionnaire.dimensions}
     for dimension, item_ids in result.indicators_behind().items():
-        names = "; ".join(questionnaire.item(i).officer.get(lang) for i in item_ids)
+        names = "; ".join(questionnaire.item(i).label.get(lang) for i in item_ids)
         lines.append(f"• {labels[dimension]}: {names}")
     if stopped_early:
         lines.append(wording["stopped_early"].get(lang))

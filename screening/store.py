@@ -24,6 +24,7 @@ def _result(data: Mapping[str, Any]) -> ScreeningResult:
         list_id=data["list_id"],
         positive_dimensions=tuple(data["positive_dimensions"]),
         indicators={d: tuple(ids) for d, ids in data["indicators"].items()},
+        module=dict(data.get("module") or {}),
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from saphan.db import reset_caches
+from testsupport.browser import chromium, new_page
 from testsupport.databases import migrated_database
 from testsupport.stack import Stack, running_stack, stack_settings
 
@@ -74,3 +75,16 @@ def rasa_stack(
     settings = stack_settings(stack_database, work)
     with running_stack(settings, rasa_model, log=work / "stack.log") as stack:
         yield stack
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Chromium (`testsupport.browser`); each account gets its own `new_page`."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: object) -> object:
+    """One page at phone size (390x844) in a fresh context."""
+    return new_page(browser)

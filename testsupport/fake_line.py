@@ -1,5 +1,6 @@
 """A fake LINE platform for tests: the Messaging API calls the gateway uses (reply, push,
-profile, rich menu), recorded; and LINE's side of webhooks (signed events to the gateway).
+profile, rich menu, monthly quota and its limit, loading animation), recorded; and LINE's side
+of webhooks (signed events to the gateway).
 
 Runs as a real HTTP server on a loopback port (uvicorn in a thread):
 
@@ -26,6 +27,9 @@ from fastapi.responses import JSONResponse, Response
 from gateway.signature import sign
 from testsupport.polling import wait_for
 from testsupport.served import ServedApp
+
+#: LINE's 429 message when the channel's monthly message limit is used up.
+MONTHLY_LIMIT = "You have reached your monthly limit."
 
 
 @dataclass
@@ -54,6 +58,10 @@ class FakeLineState:
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
     default_rich_menus: dict[str, str] = field(default_factory=dict)  # access token -> menu id
     user_rich_menus: dict[str, str] = field(default_factory=dict)  # user id -> menu id
+    quota_limit: int | None = None  # monthly message limit; None: type "none" (no limit)
+    quota_used_before: int = 0  # messages counted this month before the accepted pushes
+    quota_calls: list[Call] = field(default_factory=list)  # kept apart from sending calls
+    quota_enforced: bool = False  # pushes beyond the limit get LINE's monthly-limit 429
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -110,12 +118,20 @@ def _app(state: FakeLineState) -> FastAPI:
         record(request, body, 200)
         return JSONResponse({"sentMessages": [{"id": uuid.uuid4().hex}]})
 
+    def pushed() -> int:
+        with state.lock:
+            return sum(1 for c in state.calls
+                       if c.path == "/v2/bot/message/push" and c.status == 200)
+
     @app.post("/v2/bot/message/push")
     async def push(request: Request) -> JSONResponse:
         body = await request.json()
         key = request.headers.get("x-line-retry-key")
         if (status := injected_failure(request.url.path)) is not None:
             return error(request, body, status, "injected failure")
+        if state.quota_enforced and state.quota_limit is not None \
+                and state.quota_used_before + pushed() >= state.quota_limit:
+            return error(request, body, 429, MONTHLY_LIMIT)
         with state.lock:
             duplicate = key is not None and key in state.accepted_retry_keys
             if key and not duplicate:
@@ -136,6 +152,45 @@ def _app(state: FakeLineState) -> FastAPI:
             return error(request, None, 404, "Not found")
         record(request, None, 200)
         return JSONResponse({"userId": user_id, **found})
+
+    def record_quota(request: Request, status: int) -> None:
+        headers = {k.lower(): v for k, v in request.headers.items()
+                   if k.lower() == "authorization"}
+        with state.lock:
+            state.quota_calls.append(Call(request.method, request.url.path, headers, None,
+                                          status))
+
+    @app.get("/v2/bot/message/quota")
+    async def quota(request: Request) -> JSONResponse:
+        if (status := injected_failure(request.url.path)) is not None:
+            record_quota(request, status)
+            return JSONResponse({"message": "injected failure"}, status_code=status)
+        record_quota(request, 200)
+        if state.quota_limit is None:
+            return JSONResponse({"type": "none"})
+        return JSONResponse({"type": "limited", "value": state.quota_limit})
+
+    @app.get("/v2/bot/message/quota/consumption")
+    async def quota_consumption(request: Request) -> JSONResponse:
+        """Pushes count once per recipient (replies are free), as on LINE."""
+        if (status := injected_failure(request.url.path)) is not None:
+            record_quota(request, status)
+            return JSONResponse({"message": "injected failure"}, status_code=status)
+        record_quota(request, 200)
+        return JSONResponse({"totalUsage": state.quota_used_before + pushed()})
+
+    @app.post("/v2/bot/chat/loading/start")
+    async def loading(request: Request) -> JSONResponse:
+        """LINE's loading animation: 1:1 chats (a user id), 5-60 s in steps of 5; 202."""
+        body = await request.json()
+        seconds = body.get("loadingSeconds", 20)
+        chat = body.get("chatId")
+        if not isinstance(chat, str) or not chat.startswith("U"):
+            return error(request, body, 400, "chatId must be a user id")
+        if not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5:
+            return error(request, body, 400, "loadingSeconds must be 5-60, a multiple of 5")
+        record(request, body, 202)
+        return JSONResponse({}, status_code=202)
 
     @app.post("/v2/bot/richmenu")
     async def create_rich_menu(request: Request) -> JSONResponse:
@@ -246,6 +301,23 @@ class FakeLine(ServedApp):
         """The next call to `path_prefix` is carried out but answers 500 (a lost response)."""
         with self.state.lock:
             self.state.lost_responses.append(path_prefix)
+
+    def quota_calls(self) -> list[Call]:
+        """The quota reads (not in `calls`, which are what the gateway sent and set up)."""
+        with self.state.lock:
+            return list(self.state.quota_calls)
+
+    def set_quota(self, limit: int | None, used_before: int = 0, enforce: bool = False) -> None:
+        """The monthly message limit (None: no limit) and the use before this test's pushes;
+        `enforce`: pushes beyond it are refused like LINE does (429, `MONTHLY_LIMIT`)."""
+        with self.state.lock:
+            self.state.quota_limit, self.state.quota_used_before = limit, used_before
+            self.state.quota_enforced = enforce
+
+    def loading_shown(self, user_id: str | None = None) -> list[Call]:
+        """Accepted loading-animation calls (to `user_id`, if given)."""
+        return [c for c in self.calls("/v2/bot/chat/loading/start", status=202)
+                if user_id is None or c.body.get("chatId") == user_id]
 
     def set_profile(self, user_id: str, display_name: str = "Test", language: str = "th") -> None:
         self.state.profiles[user_id] = {"displayName": display_name, "language": language}

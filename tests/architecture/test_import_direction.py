@@ -18,7 +18,7 @@ from .code_scan import (
 )
 
 DOMAINS = ("gateway", "cases", "dashboard", "screening", "referral_directory", "content",
-           "actions", "cli")
+           "actions", "cli", "agencies", "nrm")
 TEST_ONLY = ("testsupport", "tests", "pytest", "_pytest")
 RULES = (
     ImportRule(importers=("saphan",), forbidden=DOMAINS,
@@ -29,6 +29,11 @@ RULES = (
                    "gateway.app / gateway.erasure"),
     ImportRule(importers=("cases",), forbidden=("gateway",), allowed=("gateway.ports",),
                why="cases reach the gateway only through gateway.ports"),
+    ImportRule(importers=("agencies",), forbidden=("gateway", "cases", "dashboard", "screening",
+                                                   "actions", "nrm"),
+               why="agencies are data below cases: cases and the dashboard use them"),
+    ImportRule(importers=("nrm",), forbidden=tuple(d for d in DOMAINS if d != "agencies"),
+               why="the NRM pathway is framework-free data and rules (cases.stages applies it)"),
     ImportRule(importers=("actions",), forbidden=("gateway", "cases", "dashboard"),
                allowed=("cases.client",),
                why="the action server reaches the gateway's data only over the internal API "

@@ -14,10 +14,10 @@ from saphan.db import in_session
 def test_caseworker_add_creates_an_account_and_refuses_bad_input(app_env: str) -> None:
     runner = CliRunner()
     env = {"SAPHAN_NEW_PASSWORD": "a long enough password"}
-    ok = runner.invoke(app, ["caseworker", "add", "Somchai", "--role", "admin"], env=env)
+    ok = runner.invoke(app, ["caseworker", "add", "Somchai", "--role", "system_admin"], env=env)
     assert ok.exit_code == 0, ok.output
     worker = in_session(authenticate, "somchai", "a long enough password")
-    assert worker is not None and worker.role == "admin"
+    assert worker is not None and worker.role == "system_admin"
     again = runner.invoke(app, ["caseworker", "add", "somchai"], env=env)
     assert again.exit_code == 1 and "taken" in again.output
     bad_role = runner.invoke(app, ["caseworker", "add", "nok", "--role", "root"], env=env)
@@ -38,8 +38,8 @@ def test_reset_password_ends_every_session_and_list_shows_accounts(app_env: str)
     listed = runner.invoke(app, ["caseworker", "list"])
     assert listed.exit_code == 0, listed.output
     rows = {line.split()[0]: line.split() for line in listed.output.splitlines()[1:]}
-    assert rows["somchai"][1:4] == ["caseworker", "active", "2"]
-    assert rows["nok"][1:] == ["caseworker", "active", "0", "Nok", "S."]
+    assert rows["somchai"][1:5] == ["caseworker", "default", "active", "2"]
+    assert rows["nok"][1:] == ["caseworker", "default", "active", "0", "Nok", "S."]
 
     weak = runner.invoke(app, ["caseworker", "reset-password", "somchai"],
                          env={"SAPHAN_NEW_PASSWORD": "short"})
@@ -57,5 +57,5 @@ def test_reset_password_ends_every_session_and_list_shows_accounts(app_env: str)
     actions = [(e.action, e.detail) for e in in_session(audit.entries)]
     assert ("password_reset", "somchai") in actions
     listed = runner.invoke(app, ["caseworker", "list"])
-    assert [line.split()[1:4] for line in listed.output.splitlines()
-            if line.startswith("somchai")] == [["caseworker", "active", "0"]]
+    assert [line.split()[1:5] for line in listed.output.splitlines()
+            if line.startswith("somchai")] == [["caseworker", "default", "active", "0"]]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from cases import service
+from cases import referrals, service
 from cases.accounts import add_caseworker
 from cases.service import AlreadyClaimed, CaseError, NewCase
 from saphan.db import in_session, session_scope, utcnow
@@ -20,7 +20,7 @@ def new(conversation: str = "c1", priority: str = "normal", **kw: object) -> New
 @pytest.fixture
 def workers(app_env: str) -> tuple[int, int]:
     a = in_session(add_caseworker, "alice", "correct horse battery", "caseworker")
-    b = in_session(add_caseworker, "bob", "correct horse battery", "admin")
+    b = in_session(add_caseworker, "bob", "correct horse battery", "system_admin")
     return a.id, b.id
 
 
@@ -37,7 +37,8 @@ def test_create_records_case_transcript_and_events(app_env: str) -> None:
     assert created.created and case.status == "Active" and case.handoff_active
     assert [(m.sender, m.body) for m in in_session(service.transcript, case.id)] == [
         ("user", "help"), ("bot", "ok")]
-    assert kinds(case.id) == [("created", None, "Active"), ("handoff", None, "started")]
+    assert kinds(case.id) == [("created", None, "Active"), ("handoff", None, "started"),
+                              ("reason", None, "request")]  # the source's reason
     assert all(e.at is not None for e in in_session(service.events, case.id))
 
 
@@ -85,9 +86,10 @@ def test_status_close_and_referral_rules(workers: tuple[int, int]) -> None:
     with pytest.raises(CaseError):
         in_session(service.close, case.id, "ClosedReferred", "to shelter", alice)  # no referral
     with pytest.raises(CaseError):
-        in_session(service.add_referral, case.id, "Shelter", "BecauseISaidSo", alice)
-    in_session(service.add_referral, case.id, "Shelter", "AdditionalServicesRequired", alice,
-                         organisation="MSDHS", details="bed for 2 nights")
+        in_session(referrals.record_service_referral, case.id, "Shelter", "BecauseISaidSo", alice)
+    in_session(referrals.record_service_referral, case.id, "Shelter",
+               "AdditionalServicesRequired", alice, organisation="MSDHS",
+               details="bed for 2 nights")
     with pytest.raises(CaseError):
         in_session(service.close, case.id, "ClosedReferred", "  ", alice)  # reason required
     closed = in_session(service.close, case.id, "ClosedReferred", "referred to shelter", alice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,7 @@ from actions.basics import ActionFallback, fallbacks_in_a_row
 from actions.conversation import user_language
 from actions.emergency import detection_note
 from actions.find_service import ActionSearchServices
-from actions.report import ValidateReportForm
+from actions.report import ActionReportAcknowledge, ValidateReportForm
 from cases import service as cases
 from cases.models import Case, CaseMessage
 from content.catalogue import text as catalogue_text
@@ -146,6 +147,34 @@ def test_a_safe_answer_continues_the_report() -> None:
     assert not any(e.get("value") == "not_asked" for e in events)
 
 
+def test_facts_in_the_opening_message_are_confirmed_and_not_asked_again() -> None:
+    said = "they took my passport and didn't pay me"
+    latest = {"text": said, "intent": {"name": "report_exploitation"}, "entities": [],
+              "language": "en"}
+    dispatcher = CollectingDispatcher()
+    events = ActionReportAcknowledge().run(
+        dispatcher, tracker([user(said, "report_exploitation", "en")], latest=latest), {})
+    set_ = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert set_ == {"documents_taken": "yes", "wages_withheld": "yes", "free_to_leave": None,
+                    "debt": None, "threats": None, "under_18": None}
+    confirmation = dispatcher.messages[-1]["text"]
+    assert catalogue_text("bot", "fact_documents_taken", "en") in confirmation
+    assert catalogue_text("bot", "fact_wages_withheld", "en") in confirmation
+    # the form (Rasa asks the first required slot still empty) goes on with free_to_leave
+    required = asyncio.run(ValidateReportForm().required_slots(
+        REPORT_DOMAIN["forms"]["report_form"]["required_slots"], CollectingDispatcher(),
+        tracker(slots=set_, latest=latest), REPORT_DOMAIN))
+    assert next(slot for slot in required if set_[slot] is None) == "free_to_leave"
+
+
+def test_a_button_opening_the_report_states_no_fact() -> None:
+    latest = {"text": "/report_exploitation", "intent": {"name": "report_exploitation"},
+              "entities": []}
+    dispatcher = CollectingDispatcher()
+    events = ActionReportAcknowledge().run(dispatcher, tracker(latest=latest), {})
+    assert all(e["value"] is None for e in events) and len(dispatcher.messages) == 1
+
+
 # --- directory search → cards ------------------------------------------------------------------
 
 def search(slots: dict[str, Any], language: str) -> list[dict[str, Any]]:
@@ -161,14 +190,15 @@ def search(slots: dict[str, Any], language: str) -> list[dict[str, Any]]:
 
 def test_shelter_in_a_province_becomes_sample_marked_cards(app_env: str) -> None:
     messages = search({"service_type": "shelter", "province": "Tak"}, "th")
-    cards = messages[1]["custom"]["services"]
-    assert cards and all(c["address"].endswith("Tak") for c in cards)
-    assert not any(c.get("phone") in ("191", "1300") for c in cards)
+    found, hotlines = messages[1]["custom"]["services"][:-2], messages[1]["custom"]["services"][-2:]
+    assert found and all(c["address"].endswith("ตาก") for c in found)  # Tak, in Thai
     label = catalogue_text("bot", "sample_label", "th")  # sourced Mae Sot centre, then sample
-    assert [c["name"].startswith(label) for c in cards] == [False, True]
+    assert [c["name"].startswith(label) for c in found] == [False, True]
     shelter = catalogue_text("bot", "type_shelter", "th")
-    assert all(c["organisation"].startswith(shelter) for c in cards)
-    assert messages[0]["text"] == catalogue_text("bot", "results_local", "th", count=len(cards))
+    assert all(c["organisation"].startswith(shelter) for c in found)
+    assert [c["phone"] for c in hotlines] == ["1300", "191"]  # always a number to call
+    heading = catalogue_text("bot", "results_local", "th", count=len(found))
+    assert messages[0]["text"] == f"{heading}\n{catalogue_text('bot', 'call_to_confirm', 'th')}"
 
 
 def test_nothing_local_widens_to_neighbouring_provinces(app_env: str) -> None:
@@ -176,15 +206,15 @@ def test_nothing_local_widens_to_neighbouring_provinces(app_env: str) -> None:
     cards = messages[1]["custom"]["services"]
     assert cards and any("Chiang Mai" in c.get("address", "") for c in cards)
     assert messages[0]["text"].startswith("Nothing found in Lamphun")
-    assert [c.get("phone") for c in cards[-2:]] == ["191", "1300"]  # and national hotlines
+    assert [c.get("phone") for c in cards[-2:]] == ["1300", "191"]  # and national hotlines
 
 
 def test_location_gives_nearest_first_with_distance(app_env: str) -> None:
     messages = search({"service_type": "shelter",
                        "location": {"latitude": 13.75, "longitude": 100.5}}, "en")
-    cards = messages[1]["custom"]["services"]
-    km = [float(c["distance"].split()[0]) for c in cards]
-    assert km == sorted(km) and km[0] < 10
+    cards = [c for c in messages[1]["custom"]["services"] if "distance" in c]
+    km = [float(re.search(r"([\d.]+) km", c["distance"]).group(1)) for c in cards]
+    assert km[0] < 10 and [k // 5 for k in km] == sorted(k // 5 for k in km)  # 5-km bands
     assert all("phone" not in c or c["phone"] for c in cards)
 
 

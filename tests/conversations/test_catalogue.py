@@ -52,7 +52,7 @@ def test_every_person_facing_text_is_in_all_five_languages_or_english_only_with_
         for key, by_language in space.texts.items():
             if "all" in by_language:  # one text for everybody: caseworker alerts on LINE
                 assert key in {"new_case", "renotify", "delivery_failed", "notifications_held",
-                               "menu_chat_bar"}, (name, key)
+                               "menu_chat_bar", "referral_new", "referral_reminder"}, (name, key)
                 continue
             if key in space.english_only:
                 assert len(space.english_only[key]) > 20, (name, key)  # a reason, not a word

@@ -106,11 +106,13 @@ def test_shelter_in_a_province_found_by_text(chat: Line, user: str, message: str
     messages = chat.say(user, message)
     bubbles = carousel(messages)
     label = catalogue_text("bot", "sample_label", language)
-    names = [bubble_texts(bubble)[0] for bubble in bubbles]  # the sourced centre, then the sample
-    assert [label in name for name in names] == [False, True]  # sample entries say so
+    names = [bubble_texts(bubble)[0] for bubble in bubbles]
+    # the sourced centre, the sample (it says so), then the hotlines 1300 and 191
+    assert [label in name for name in names] == [False, True, False, False]
     first = bubble_texts(bubbles[0])
-    assert any("Chiang Mai" in t for t in first)
+    assert any({"en": "Chiang Mai", "th": "เชียงใหม่"}[language] in t for t in first)
     assert any(u.startswith("https://www.google.com/maps") for u in uris(bubbles))
+    assert uris(bubbles)[-2:] == ["tel:1300", "tel:191"]  # always a number to call
     person = messages[-1]["quickReply"]["items"]
     assert any(i["action"]["data"] == "/request_human" for i in person)
 
@@ -124,9 +126,30 @@ def test_nearest_services_from_a_shared_location(chat: Line) -> None:
     messages = chat.tap(user, '/inform{"service_type":"shelter"}')
     bubbles = carousel(messages)
     distances = [float(m.group(1)) for b in bubbles for t in bubble_texts(b)
-                 if (m := re.search(r"ห่าง ([\d.]+) กม", t))]
-    assert distances and distances == sorted(distances)
-    assert distances[0] < 150
+                 if (m := re.search(r"ห่าง(?:ประมาณ)? ([\d.]+) กม", t))]
+    assert distances and distances[0] < 5  # what is in Mae Sot first, in Thai
+    assert "แม่สอด" in bubble_texts(bubbles[0])[0]
+
+
+#: A language code or raw opening hours on a card (the person's language has names for these).
+CODE = re.compile(r"(?<![\w.])(th|en|my|km|lo|vi|zh|ms|shn|kar)(?![\w.])|mon-fri")
+
+
+def test_shared_location_in_mae_sot_answers_in_myanmar(chat: Line) -> None:
+    user = "Ulocation-my"
+    chosen = chat.tap(user, "lang=my")
+    assert chosen[-1]["text"] == catalogue_text("gateway", "language_set", "my")
+    mae_sot = {"type": "location", "title": "me", "address": "Mae Sot",
+               "latitude": 16.713, "longitude": 98.575}
+    asked = chat.turn(chat.line.message_event(user, mae_sot), user)
+    assert asked[-1]["text"] == catalogue_text("bot", "ask_service_type", "my")
+    messages = chat.tap(user, '/inform{"service_type":"shelter"}')
+    bubbles = carousel(messages)
+    first = bubble_texts(bubbles[0])
+    assert "แม่สอด" in first[1]  # the Thai name under the English one, to show someone
+    assert catalogue_text("bot", "distance_about", "my", km="0.0") in first
+    assert all(not CODE.search(t) for b in bubbles for t in bubble_texts(b))
+    assert uris(bubbles)[-2:] == ["tel:1300", "tel:191"]
 
 
 def test_emergency_in_the_middle_of_finding_a_service(chat: Line) -> None:
@@ -155,8 +178,9 @@ def test_emergency_case_carries_the_shared_location(chat: Line) -> None:
 def test_a_report_becomes_a_case_with_the_answers(chat: Line) -> None:
     user = "Ureport"
     first = chat.say(user, "my boss took my passport and does not pay me")
-    assert first[-1]["text"] == catalogue_text("bot", "q_documents_taken", "en")
-    for payload in ("/affirm", "/affirm", "/affirm", "/dont_know", "/deny", "/deny"):
+    # the two facts stated are not asked again (issue 19): the first question is the third
+    assert first[-1]["text"] == catalogue_text("bot", "q_free_to_leave", "en")
+    for payload in ("/affirm", "/dont_know", "/deny", "/deny"):
         last = chat.tap(user, payload)
     assert last[-1]["text"] == catalogue_text("bot", "report_offer", "en")
     done = chat.tap(user, "/affirm")
@@ -166,6 +190,37 @@ def test_a_report_becomes_a_case_with_the_answers(chat: Line) -> None:
     assert json.loads(case.screening)["report"] == {
         "documents_taken": "yes", "wages_withheld": "yes", "free_to_leave": "yes",
         "debt": "unknown", "threats": "no", "under_18": "no"}
+
+
+def test_stated_facts_open_the_report_filled_and_confirmed(chat: Line) -> None:
+    """Issue 19 pt 5: "they took my passport and didn't pay me" is not asked again."""
+    user = "Ureport-facts"
+    first = chat.say(user, "they took my passport and didn't pay me")
+    texts = [m.get("text") for m in first]
+    facts = "; ".join(catalogue_text("bot", key, "en")
+                      for key in ("fact_documents_taken", "fact_wages_withheld"))
+    assert catalogue_text("bot", "report_facts_known", "en", facts=facts) in texts
+    assert catalogue_text("bot", "q_documents_taken", "en") not in texts
+    assert catalogue_text("bot", "q_wages_withheld", "en") not in texts
+    assert texts[-1] == catalogue_text("bot", "q_free_to_leave", "en")
+    for payload in ("/affirm", "/deny", "/deny", "/deny"):
+        last = [m.get("text") for m in chat.tap(user, payload)]
+        assert catalogue_text("bot", "q_documents_taken", "en") not in last
+        assert catalogue_text("bot", "q_wages_withheld", "en") not in last
+    chat.tap(user, "/affirm")  # a caseworker, please
+    [case] = chat.cases(user)
+    report = json.loads(case.screening)["report"]
+    assert (report["documents_taken"], report["wages_withheld"]) == ("yes", "yes")
+
+
+def test_emergency_in_thai_typed_in_latin_letters(chat: Line) -> None:
+    """Issue 19: karaoke Thai ("chuay duay" = help!) gets the emergency reply."""
+    user = "Ukaraoke"
+    messages = chat.say(user, "chuay duay na, nai jang kang rao wai nai rong ngan")
+    assert messages[0]["text"] == catalogue_text("bot", "emergency", chat.language(user))
+    calls = uris(carousel(messages))
+    assert "tel:191" in calls and "tel:1300" in calls
+    assert [c.priority for c in chat.cases(user)] == ["urgent"]
 
 
 def test_delete_my_data_really_deletes(chat: Line) -> None:
@@ -208,9 +263,7 @@ def test_myanmar_message_is_answered_in_myanmar_and_the_language_is_kept(chat: L
 
 def test_a_report_showing_danger_goes_to_the_emergency_flow(chat: Line) -> None:
     user = "Udanger"
-    chat.say(user, "my boss took my passport and does not pay me")
-    chat.tap(user, "/affirm")  # documents taken
-    chat.tap(user, "/affirm")  # wages withheld
+    chat.say(user, "my boss took my passport and does not pay me")  # two facts stated
     messages = chat.tap(user, "/deny")  # not free to leave
     calls = uris(carousel(messages))
     assert "tel:191" in calls and "tel:1300" in calls

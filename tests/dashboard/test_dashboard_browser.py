@@ -4,9 +4,6 @@ close; the user's next LINE message then reaches the bot again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 from dashboard_helpers import PASSWORD
@@ -21,24 +18,9 @@ from saphan.settings import get_settings
 from testsupport.cases import CHANNELS, Gateway
 from testsupport.polling import wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("install Debian's chromium: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # phone size
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
 
 
 def test_caseworker_handles_an_escalation_in_the_browser(gateway: Gateway, page) -> None:  # type: ignore[no-untyped-def]

@@ -115,7 +115,7 @@ def test_export_uses_htcds_names_parsed_from_the_reference(gateway: Gateway, ali
     reference = parse_fields(REFERENCE.read_text(encoding="utf-8"))
     htcds = [name for name in header if name.startswith("cas_")]
     assert htcds and set(htcds) <= set(reference)
-    assert all(name.startswith(("cas_", "saphan_")) for name in header)
+    assert all(name.startswith(("cas_", "org_", "saphan_")) for name in header)
     assert reference["cas_Status"].values == ("Active", "FollowUp", "Closed", "ClosedReferred")
     assert case_fields()["cas_ReasonForOutgoingReferral"].type == "Picklist"
 

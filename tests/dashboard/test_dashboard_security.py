@@ -91,7 +91,7 @@ def test_caseworker_actions_are_in_the_audit_log(gateway: Gateway, alice: Casewo
     log = [(e.username, e.action, e.case_id) for e in in_session(audit.entries)]
     assert ("alice", "login", None) in log
     assert [(u, a) for u, a, c in log if c == case_id] == [
-        ("alice", "view"), ("alice", "claim"), ("alice", "note")]
+        ("alice", "view"), ("alice", "view_transcript"), ("alice", "claim"), ("alice", "note")]
     assert all("called" not in (e.detail or "") for e in in_session(audit.entries))  # no content
 
 
@@ -112,22 +112,22 @@ def test_login_failures_are_delayed_and_audited(gateway: Gateway, alice: Casewor
 
 
 def test_passwords_are_stored_as_argon2_hashes(app_env: str) -> None:
-    in_session(add_caseworker, "admin1", PASSWORD, "admin")
+    in_session(add_caseworker, "admin1", PASSWORD, "system_admin")
     with session_scope() as session:
         stored = session.query(Caseworker).one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert in_session(authenticate, "ADMIN1", PASSWORD) is not None
     assert in_session(authenticate, "admin1", PASSWORD + "x") is None
     assert in_session(authenticate, "nobody", PASSWORD) is None
-    for bad in [("admin1", PASSWORD, "admin"), ("x y", PASSWORD, "admin"),
-                ("short", "123", "admin"), ("boss", PASSWORD, "root")]:
+    for bad in [("admin1", PASSWORD, "system_admin"), ("x y", PASSWORD, "system_admin"),
+                ("short", "123", "system_admin"), ("boss", PASSWORD, "root")]:
         with pytest.raises(AccountError):
             in_session(add_caseworker, *bad)
 
 
 def test_only_an_admin_or_the_assignee_can_reassign(gateway: Gateway, alice: Caseworker) -> None:
     bob = in_session(add_caseworker, "bob", PASSWORD, "caseworker")
-    in_session(add_caseworker, "boss", PASSWORD, "admin")
+    in_session(add_caseworker, "boss", PASSWORD, "system_admin")
     case_id = gateway.create_case().json()["id"]
     in_session(service.claim, case_id, alice.id)
     bob_client, bob_token = login(gateway, "bob")

@@ -5,6 +5,7 @@ on (fake) LINE in the language they read now (even if it changed since the case 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from dashboard_helpers import PASSWORD, login
@@ -97,34 +98,21 @@ def test_an_unknown_ready_reply_is_refused_and_nothing_is_sent(gateway: Gateway,
 
 
 @pytest.mark.browser
-def test_one_click_in_the_browser(gateway: Gateway, alice: int) -> None:
-    from pathlib import Path
-
-    from playwright.sync_api import sync_playwright
-
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.fail("install Debian's chromium: apt-get install -y chromium")
+def test_one_click_in_the_browser(gateway: Gateway, alice: int, page: Any) -> None:
     user = person("Uready-browser", "lo")
     case_id = gateway.create_case(conversation_id=user.conversation_id,
                                   language="lo").json()["id"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{gateway.url}/dashboard/login?lang=en")
-        page.fill("input[name=username]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{gateway.url}/dashboard")
-        assert page.locator(f"#case-{case_id} .case-language").inner_text() == "Lao"
-        page.goto(f"{gateway.url}/dashboard/cases/{case_id}")
-        assert page.locator("#person-language").inner_text() == "Lao"
-        location = page.locator('form.ready-reply[data-key="reply_location"]')
-        assert location.locator(".meaning").inner_text() == text("cases", "reply_location", "en")
-        location.locator("button").click()
-        page.wait_for_url(f"{gateway.url}/dashboard/cases/{case_id}")
-        browser.close()
+    page.goto(f"{gateway.url}/dashboard/login?lang=en")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{gateway.url}/dashboard")
+    assert page.locator(f"#case-{case_id} .case-language").inner_text() == "Lao"
+    page.goto(f"{gateway.url}/dashboard/cases/{case_id}")
+    assert page.locator("#person-language").inner_text() == "Lao"
+    location = page.locator('form.ready-reply[data-key="reply_location"]')
+    assert location.locator(".meaning").inner_text() == text("cases", "reply_location", "en")
+    location.locator("button").click()
+    page.wait_for_url(f"{gateway.url}/dashboard/cases/{case_id}")
     wait_for(lambda: ("push", {"type": "text", "text": text("cases", "reply_location", "lo")})
              in gateway.line.messages_to("Uready-browser"))

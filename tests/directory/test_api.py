@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from referral_directory import api
+from referral_directory import api, history
 from referral_directory.bundled import load_bundled
 from referral_directory.vocab import SAMPLE_NOTICE
 from saphan.db import reset_caches, session_scope
@@ -100,6 +100,9 @@ def test_admin_create_update_delete(client: TestClient) -> None:
     assert client.get(f"/api/services/{sid}").json()["name_en"] == "Desk 2"
     moved = client.put(f"/api/services/{sid}", json={**NEW, "id": "other"}, headers=AUTH)
     assert moved.status_code == 422
+    with session_scope() as session:  # API writes are in the history too (who: "api")
+        assert [(c.username, c.action) for c in history.changes_of(session, sid)] == [
+            ("api", "edited"), ("api", "created")]
     assert client.delete(f"/api/services/{sid}", headers=AUTH).status_code == 204
     assert client.get(f"/api/services/{sid}").status_code == 404
 
@@ -117,3 +120,17 @@ def test_gateway_app_serves_the_directory(app_env: str) -> None:
 
     paths = create_app().openapi()["paths"]
     assert "/api/services" in paths and "/api/services/{service_id}" in paths
+
+
+def test_search_near_a_town_shows_sources_and_flags(client: TestClient) -> None:
+    body = client.get("/api/services", params={"type": "shelter", "province": "แม่สอด"}).json()
+    first = body["items"][0]  # by distance from Mae Sot, not from the province seat
+    assert first["external_id"] == "police-screening-centre-mae-sot"
+    assert first["distance_km"] == 0.0 and body["scope"] == "local"
+    assert first["source_url"] and first["source_note"]
+    assert (first["needs_phone"], first["sample"], first["last_verified"]) == (
+        True, False, "2026-12-01")
+    assert first["open_now"] is False  # no hours known
+    one = client.get(f"/api/services/{first['id']}").json()
+    assert one["source_url"] == first["source_url"] and one["open_now"] is None
+    assert client.get("/api/services", params={"province": "Atlantis"}).status_code == 422

@@ -56,3 +56,32 @@ def test_canonical_names_from_thai_english_and_abbreviations() -> None:
     assert canonical_province("ตาก") == "Tak"
     assert canonical_province("Atlantis") is None
     assert "Phangnga" in neighbours("Phuket")
+
+
+def test_towns_are_in_their_province_with_a_source() -> None:
+    from referral_directory.gazetteer import find_town, towns
+    from referral_directory.geo import distance_km
+
+    table = provinces()
+    names: set[str] = set()
+    for town in towns().values():
+        seat = table[town.province]
+        assert distance_km(town.latitude, town.longitude, seat.latitude, seat.longitude) < 250
+        for name in (town.name_en, town.name_th, *town.aliases):
+            assert name.casefold() not in names, name  # each name means one town
+            names.add(name.casefold())
+            assert find_town(f" {name.upper()} ") == town
+        assert canonical_province(town.name_en) is None or town.name_en == "Ranong town"
+    assert {"Mae Sot", "Mae Sai", "Mahachai", "Hat Yai", "Pattaya"} <= set(towns())
+    assert find_town("Atlantis") is None
+
+
+def test_town_sources_are_stated_in_the_file() -> None:
+    import yaml
+
+    from referral_directory.gazetteer import TOWNS_FILE
+
+    data = yaml.safe_load(TOWNS_FILE.read_text(encoding="utf-8"))
+    assert "Wikipedia" in TOWNS_FILE.read_text(encoding="utf-8").split("towns:")[0]
+    for name, town in data["towns"].items():
+        assert str(town["source"]).startswith(("http://", "https://")), name

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -12,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from referral_directory.bundled import load_bundled
 from referral_directory.geo import distance_km
-from referral_directory.search import ServiceQuery, search_services
+from referral_directory.hours import is_open
+from referral_directory.search import EQUAL_KM, ServiceQuery, search_services
 from referral_directory.store import upsert_records
 
 from .conftest import record
@@ -85,7 +88,8 @@ def test_nearest_first_with_distances(bundled: Session) -> None:
     )
     assert result.scope == "local"
     distances = [h.distance_km for h in result.hits]
-    assert distances == sorted(distances) and distances[0] < 10
+    bands = [math.floor(d / EQUAL_KM) for d in distances]  # equals: verified, language, open
+    assert bands == sorted(bands) and distances[0] < 10
     s = result.hits[0].service
     assert distances[0] == pytest.approx(distance_km(*point, s.latitude, s.longitude))
     assert s.province == "Samut Sakhon"
@@ -147,6 +151,49 @@ def test_nearest_matches_brute_force_and_is_deterministic(engine: Engine) -> Non
             s, ServiceQuery(service_type="shelter", latitude=14.0, longitude=100.0, limit=2)
         )
         assert ids(tie)[0].startswith("tie-") and len(set(ids(tie))) == 2
+
+
+def test_ranking_among_equals_matches_brute_force(engine: Engine) -> None:
+    """Verified, own language, open now, nearest: the index search (which looks at language
+    and hours only in the bands that can win) agrees with ranking every entry."""
+    rng = random.Random(11)
+    hours = [None, "mon-fri 08:30-16:30", "daily 09:00-12:00", "sat-sun 10:00-18:00"]
+    records = [
+        record(
+            id=f"q-{i}",
+            name_en=f"S{i:03d}",
+            latitude=round(13.0 + rng.uniform(-0.3, 0.3), 4),
+            longitude=round(100.5 + rng.uniform(-0.3, 0.3), 4),
+            languages=rng.sample(["th", "en", "my", "km"], k=rng.randint(1, 2)),
+            opening_hours=rng.choice(hours),
+            sample=rng.random() < 0.3,
+        )
+        for i in range(400)
+    ]
+    with Session(engine) as s, s.begin():
+        upsert_records(s, records)
+    at = MONDAY_10
+    with Session(engine) as s:
+        for _ in range(15):
+            lat, lon = 13.0 + rng.uniform(-0.2, 0.2), 100.5 + rng.uniform(-0.2, 0.2)
+            language = rng.choice([None, "my", "km"])
+            query = ServiceQuery(service_type="shelter", latitude=lat, longitude=lon,
+                                 prefer_language=language, at=at, limit=10)
+
+            def key(r: Any, lat: float = lat, lon: float = lon,
+                    language: str | None = language) -> tuple:
+                d = distance_km(lat, lon, r.latitude, r.longitude)
+                speaks = language is None or language in r.languages
+                open_ = is_open(r.opening_hours, False, at)
+                return (math.floor(d / EQUAL_KM), r.sample, not speaks, not open_,
+                        round(d, 6), r.name_en, r.id)
+
+            expected = [r.id for r in sorted(records, key=key)[:10]]
+            hits = search_services(s, query).hits
+            assert [h.service.external_id for h in hits] == expected
+            by_id = {r.id: r for r in records}
+            assert [h.open_now for h in hits] == [
+                is_open(by_id[h.service.external_id].opening_hours, False, at) for h in hits]
 
 
 def test_nearest_open_now_keeps_only_open_services(bundled: Session) -> None:

@@ -12,9 +12,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from cases import service
+from cases import referrals, service
 from cases.accounts import add_caseworker
 from cases.service import NewCase
+from cases.vocab import REFERRAL_REASONS
 from cli.main import app as cli
 from cli.models import load_all
 from gateway import inbox, outbox
@@ -89,8 +90,8 @@ def _write_everything() -> dict[str, int | str]:
             transcript=[{"sender": "user", "text": SECRET_TEXTS[2]}])).case
         service.add_message(session, case.id, "user", f"my phone is {SECRET_TEXTS[1]}")
         service.add_note(session, case.id, SECRET_TEXTS[3], worker.id)
-        service.add_referral(session, case.id, "Shelter", service.REFERRAL_REASONS[0], worker.id,
-                             details=SECRET_TEXTS[3])
+        referrals.record_service_referral(session, case.id, "Shelter", REFERRAL_REASONS[0],
+                                          worker.id, details=SECRET_TEXTS[3])
         service.close(session, case.id, "Closed", SECRET_TEXTS[4], worker.id)
         record = ScreeningRecord(
             officer_id="", agency="Police", questionnaire_version="t",

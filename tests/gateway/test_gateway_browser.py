@@ -11,19 +11,18 @@ import pytest
 from gateway_helpers import gateway_process
 
 from saphan.line_messages import rasa_to_line
+from testsupport.browser import ARGS, CHROMIUM
 from testsupport.channels import channel_settings
 from testsupport.databases import migrated_database
 from testsupport.stack import Stack, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium "
                        "(apt-get install -y chromium)"),
 ]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = ["--headless", *ARGS]
 
 
 def test_simulator_chat_in_chromium(rasa_stack: Stack, tmp_path: Path):

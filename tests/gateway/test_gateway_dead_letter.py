@@ -78,6 +78,10 @@ def test_refused_emergency_answer_reaches_a_caseworker_through_a_case(
         case = session.execute(select(Case)).scalar_one()
     assert (case.priority, case.source, case.handoff_active) == ("urgent", "emergency", True)
     assert note.case_id == case.id and "HTTP 400" in note.body
+    with session_scope() as session:  # the caseworker reads what the person wrote
+        said = [m.body for m in session.execute(select(CaseMessage).where(
+            CaseMessage.case_id == case.id, CaseMessage.sender == "user")).scalars()]
+    assert said == ["help they are beating me"]
     assert fake_line.messages_to("U2") == []  # nothing got through; the caseworker knows
 
 

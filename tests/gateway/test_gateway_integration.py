@@ -70,6 +70,7 @@ def live(rasa_stack: Stack, tmp_path: Path) -> Iterator[Live]:
             "database_url": db_url, "gateway_port": free_port(), "rasa_url": proxy.url,
             "line_api_base_url": line.url, "line_channels": channel_settings(),
             "rasa_timeout_s": 60.0, "inbox_retry_base_s": 0.5, "inbox_retry_max_s": 1.0,
+            "inbox_lease_s": 3.0,  # a killed gateway's event is taken over after its lease
         })
         try:
             yield Live(settings, line, proxy, rasa_stack.rasa_url, tmp_path / "gateway.log")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from linebot.v3.messaging.exceptions import ApiException
 
 from content.catalogue import catalogue, full_languages, text
 from gateway.channels import ChannelConfigError, load_channels
+from gateway.line_sender import monthly_limit_reached
+from gateway.push_hold import next_month_start
 from gateway.rasa_bridge import conversation_id
 from gateway.signature import is_valid, sign
 from saphan.language import guess_language
@@ -19,6 +23,7 @@ from saphan.line_messages import (
     service_cards,
 )
 from saphan.settings import Settings
+from testsupport.fake_line import MONTHLY_LIMIT
 
 
 def test_signature_matches_an_independent_hmac():
@@ -116,3 +121,26 @@ def test_fallback_texts_have_emergency_numbers_in_both_languages():
 ])
 def test_guess_language(message, current, expected):
     assert guess_language(message, current, full_languages("gateway")) == expected
+
+
+@pytest.mark.parametrize(("now", "reset"), [
+    (datetime(2026, 12, 7, 10, 0, tzinfo=UTC), datetime(2026, 12, 31, 15, 0, tzinfo=UTC)),
+    # 1 Jan 00:30 in Tokyo is still 31 Dec in UTC: LINE's new month has already begun
+    (datetime(2026, 12, 31, 15, 30, tzinfo=UTC), datetime(2027, 1, 31, 15, 0, tzinfo=UTC)),
+])
+def test_line_month_resets_at_midnight_japan_time(now: datetime, reset: datetime) -> None:
+    assert next_month_start(now) == reset
+
+
+@pytest.mark.parametrize(("status", "body", "monthly"), [
+    (429, json.dumps({"message": MONTHLY_LIMIT}).encode(), True),
+    (429, json.dumps({"message": "The API rate limit has been exceeded. Try again later."}),
+     False),
+    (429, None, False),
+    (400, json.dumps({"message": MONTHLY_LIMIT}), False),
+])
+def test_monthly_limit_is_told_apart_from_a_rate_limit(status: int, body: object,
+                                                       monthly: bool) -> None:
+    exc = ApiException(status=status)
+    exc.body = body
+    assert monthly_limit_reached(exc) is monthly

@@ -61,3 +61,16 @@ def test_the_tuned_config_has_the_emergency_rule_switched_off(tmp_path: Path) ->
     rule = [c for c in tuned["pipeline"] if c["name"] == tune_nlu.EMERGENCY_COMPONENT]
     assert rule and "min_emergency_confidence" not in rule[0]
     assert [c["name"] for c in tuned["pipeline"]] == [c["name"] for c in shipped["pipeline"]]
+
+
+def test_bench_reports_the_emergency_false_alarm_rate_per_group() -> None:
+    """Issue 19 pt 6: non-emergency messages answered as `emergency`, per language and all."""
+    examples = [example("emergency", "th"), example("greet", "th"), example("find_service"),
+                example("ask_rights"), example("emergency")]
+    results = [{"intent": intent, "entities": [], "language": "en"}
+               for intent in ("emergency", "emergency", "find_service", "ask_rights", "greet")]
+    metrics = tune_nlu.bench.metrics(examples, results)
+    assert metrics["th"]["false_alarm_rate"] == 1.0 and metrics["th"]["false_alarms"] == 1
+    assert metrics["en"]["false_alarm_rate"] == 0.0
+    assert metrics["all"]["false_alarm_rate"] == 1 / 3
+    assert metrics["all"]["emergency_recall"] == 1 / 2

@@ -152,7 +152,7 @@ def test_a_deactivated_account_cannot_log_in_and_is_logged_out(
     assert try_login(client(gateway), "alice", PASSWORD).status_code == 401
     listed = runner.invoke(cli, ["caseworker", "list"])
     [line] = [line for line in listed.output.splitlines() if line.startswith("alice")]
-    assert line.split()[2:4] == ["deactivated", "0"]
+    assert line.split()[2:5] == ["default", "deactivated", "0"]
     assert runner.invoke(cli, ["caseworker", "deactivate", "nobody"]).exit_code == 1
     assert runner.invoke(cli, ["caseworker", "activate", "alice"]).exit_code == 0
     logged_in(gateway, headers=ATTACKER)  # a new address: no delay left from the refused login

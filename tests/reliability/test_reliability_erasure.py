@@ -26,9 +26,10 @@ from log_capture import LogLines
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from cases import audit, service
+from cases import audit, referrals, service
 from cases.accounts import add_caseworker
 from cases.models import Case
+from cases.vocab import REFERRAL_REASONS
 from cli.models import load_all
 from gateway.models import LineUser
 from saphan.crypto import decrypt, is_encrypted
@@ -223,8 +224,8 @@ def test_delete_my_data_leaves_nothing_that_identifies_the_person(stack: Stack,
 
     worker = in_session(add_caseworker, "erasure-cw", "correct horse battery", "caseworker")
     in_session(service.add_note, case_id, f"{NAME} called back from {PHONE}", worker.id)
-    in_session(service.add_referral, case_id, "Shelter", service.REFERRAL_REASONS[0], worker.id,
-               details=f"for {NAME}")
+    in_session(referrals.record_service_referral, case_id, "Shelter", REFERRAL_REASONS[0],
+               worker.id, details=f"for {NAME}")
     record = ScreeningRecord(
         officer_id="", agency="Police", questionnaire_version="t",
         context={"met_at": f"{NAME}'s pier"}, answers={"q_documents": "yes"},

@@ -16,7 +16,7 @@ from alembic import command
 from sqlalchemy import inspect, select, text, update
 from typer.testing import CliRunner
 
-from cases import audit, service
+from cases import audit, referrals, service
 from cases.accounts import add_caseworker
 from cases.models import Case, CaseMessage, CaseNote
 from cli.main import app as cli_app
@@ -77,8 +77,9 @@ def seed_cases(at: datetime) -> dict[str, int]:
             session.flush()
             no_author: int = None  # type: ignore[assignment]
             service.add_note(session, case_id, f"note: {SECRET_TEXT}", no_author)
-            service.add_referral(session, case_id, "Shelter A", "AdditionalServicesRequired", None,
-                                 details=f"details: {SECRET_TEXT}")
+            referrals.record_service_referral(session, case_id, "Shelter A",
+                                              "AdditionalServicesRequired", None,
+                                              details=f"details: {SECRET_TEXT}")
             if name != "open":
                 service.close(session, case_id, "Closed", f"closed: {SECRET_TEXT}", None)
                 closed = at if name in ("closed", "held") else at + MONTH
@@ -206,7 +207,7 @@ def _login(gateway: Gateway, username: str) -> tuple[httpx.Client, str]:
 
 def test_an_admin_sets_a_legal_hold_on_the_dashboard(app_env: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    in_session(add_caseworker, "boss", PASSWORD, "admin", "Boss")
+    in_session(add_caseworker, "boss", PASSWORD, "system_admin", "Boss")
     in_session(add_caseworker, "carl", PASSWORD, "caseworker", "Carl")
     case_id = seed_cases(utcnow())["closed"]
     assert case_id == 1

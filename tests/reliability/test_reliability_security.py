@@ -69,14 +69,20 @@ PUBLIC = {
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),  # API documentation
     ("GET", "/healthz"),  # load balancer probe
+    ("GET", "/readyz"), ("GET", "/livez"),  # Kubernetes probes (docs/operations.md)
     ("GET", "/api/services"), ("GET", "/api/services/{service_id}"),  # public directory
     ("GET", "/dashboard/login"), ("POST", "/dashboard/login"),  # the way in
+    # a screening's referral packet: the signed, expiring token in the link is the credential
+    # (screening/packet.py; a forged or expired token is 404, tested there)
+    ("GET", "/screening/packet/{token}"), ("GET", "/screening/packet/{token}/htcds.json"),
     # the local simulator: on only when SAPHAN_SIMULATOR_ENABLED (must be off in production)
     ("GET", "/simulator"), ("GET", "/simulator/simulator.js"),
     ("GET", "/simulator/simulator.css"),
     ("POST", "/simulator/api/{audience}/events"), ("GET", "/simulator/api/{audience}/messages"),
 }
-PATH_VALUES = {"case_id": "1", "service_id": "1", "channel_name": "public",
+PATH_VALUES = {"case_id": "1", "service_id": "1", "channel_name": "public", "code": "default",
+               "username": "nobody", "referral_id": "1", "external_id": "no-such-service",
+               "token": "no-such-token",
                "audience": "public", "conversation_id": "c-1"}
 
 
@@ -165,7 +171,7 @@ def login(gateway: Gateway, username: str) -> tuple[httpx.Client, str]:
 
 def test_every_dashboard_post_needs_its_own_sessions_csrf_token(gateway: Gateway) -> None:
     with session_scope() as session:
-        alice_id = add_caseworker(session, "alice", PASSWORD, "admin", "Alice").id
+        alice_id = add_caseworker(session, "alice", PASSWORD, "system_admin", "Alice").id
         add_caseworker(session, "bob", PASSWORD, "caseworker", "Bob")
     case_id = gateway.create_case().json()["id"]
     alice, _ = login(gateway, "alice")
@@ -175,7 +181,7 @@ def test_every_dashboard_post_needs_its_own_sessions_csrf_token(gateway: Gateway
     assert len(posts) >= 8
     before = counts()
     for path in posts:
-        url = path.format(case_id=case_id)
+        url = path.format(**{**PATH_VALUES, "case_id": case_id})
         for token in (None, "", "x" * 32, bobs_token):
             data = {"text": "hi", "body": "hi", "value": "closed", "lang": "en",
                     "caseworker_id": str(alice_id), "service_id": "1", "service_name": "x",
@@ -319,7 +325,7 @@ def test_production_gateway_has_no_simulator_docs_or_default_key(
         production_gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
     gateway = production_gateway
     with session_scope() as session:
-        alice = add_caseworker(session, "alice", PASSWORD, "admin", "Alice").id
+        alice = add_caseworker(session, "alice", PASSWORD, "system_admin", "Alice").id
     for path in ("/simulator", "/simulator/simulator.js", "/docs", "/redoc", "/openapi.json"):
         assert httpx.get(gateway.url + path, timeout=10).status_code == 404, path
     assert httpx.post(f"{gateway.url}/simulator/api/public/events", timeout=10,
@@ -354,7 +360,7 @@ def test_internal_routes_are_never_in_the_public_schema(gateway: Gateway) -> Non
 def test_30_mb_bodies_are_refused_on_every_route_without_memory_growth(
         gateway: Gateway) -> None:
     with session_scope() as session:
-        add_caseworker(session, "alice", PASSWORD, "admin", "Alice")
+        add_caseworker(session, "alice", PASSWORD, "system_admin", "Alice")
     case_id = gateway.create_case().json()["id"]
     client, _ = login(gateway, "alice")
     cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
@@ -463,7 +469,7 @@ def test_every_csv_export_is_neutralised(gateway: Gateway, tmp_path: Path) -> No
                                     "organisation": formula, "details": formula})
         assert response.status_code == 201, response.text
     with session_scope() as session:
-        add_caseworker(session, "alice", PASSWORD, "admin", "Alice")
+        add_caseworker(session, "alice", PASSWORD, "system_admin", "Alice")
     client, _ = login(gateway, "alice")
     exported = client.get("/dashboard/export.csv")
     assert exported.headers["cache-control"] == "no-store"
@@ -485,7 +491,7 @@ def test_every_csv_export_is_neutralised(gateway: Gateway, tmp_path: Path) -> No
 
 def test_security_headers_on_every_html_response(gateway: Gateway) -> None:
     with session_scope() as session:
-        add_caseworker(session, "alice", PASSWORD, "admin", "Alice")
+        add_caseworker(session, "alice", PASSWORD, "system_admin", "Alice")
     case_id = gateway.create_case().json()["id"]
     client, _ = login(gateway, "alice")
     pages = {"/dashboard/login": True, "/dashboard": True, f"/dashboard/cases/{case_id}": True,

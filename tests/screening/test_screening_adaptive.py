@@ -14,7 +14,7 @@ DATA = load_screening()
 CONTEXTS = [
     {"under_18": under_18, "exploitation_form": form, "moved_or_recruited": moved}
     for under_18 in ("no", "yes", "not_sure")
-    for form in ("labour", "sexual")
+    for form in ("labour", "sexual", "criminality")
     for moved in (("yes", "no", "not_sure") if under_18 != "no" else ("",))
 ]
 

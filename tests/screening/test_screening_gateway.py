@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +25,7 @@ from saphan.settings import Settings
 from screening import enrollment
 from screening.loader import ScreeningData, default_screening
 from screening.models import Officer, ScreeningRow
+from screening.practice import default_practice
 from testsupport.channels import CHANNELS, SECRETS
 from testsupport.databases import migrated_database, scoped
 from testsupport.fake_line import FakeLine
@@ -95,8 +98,10 @@ def chat(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def question(data: ScreeningData, message: dict, lang: str) -> tuple[str, str]:
-    """(kind, id) of the question in a bot message 'Question n: text'."""
-    body = message["text"].split(": ", 1)[1].split("\n")[0]
+    """(kind, id) of the question in a bot message 'Question n: text' (after the practice
+    marker line in practice)."""
+    shown = message["text"].removeprefix(bot("practice_marker", lang) + "\n")
+    body = shown.split(": ", 1)[1].split("\n")[0]
     for context in data.questionnaire.context:
         if context.officer.get(lang) == body:
             return "context", context.id
@@ -117,12 +122,20 @@ def payloads(message: dict) -> list[str]:
     return [i["action"]["data"] for i in message.get("quickReply", {}).get("items", [])]
 
 
-def enrol(chat: Chat, user: str, start: str, lang: str) -> list[dict]:
-    """Ask to screen (typed or tapped), send a fresh code; returns the first question turn."""
+def enrol(chat: Chat, user: str, start: str, lang: str, mode: str = "list") -> list[dict]:
+    """Ask to screen (typed or tapped), send a fresh code; returns the first question turn.
+    Screenings start in card mode; `mode="list"` taps "one by one" first."""
     code, _ = issue_code("Police Chonburi", "investigator", timedelta(days=1))
     asked = chat.say(user, start) if not start.startswith("/") else chat.tap(user, start)
     assert asked[-1]["text"] == bot("ask_code", lang)
-    return chat.say(user, code)
+    first = chat.say(user, code)
+    assert first[-1]["text"] == bot("question", lang, number=1,
+                                    text=bot("profile_question", lang))
+    assert {"profile:no:labour", "mode:list"} <= set(payloads(first[-1]))
+    if mode == "card":
+        return first
+    switched = chat.tap(user, "mode:list")
+    return [*first[:-1], *switched]
 
 
 def answer_all(chat: Chat, user: str, messages: list[dict], lang: str, indicator: str,
@@ -162,7 +175,9 @@ def test_enrolled_officer_screens_and_refers_in_thai_and_english(
     data = default_screening()
     assert data.rules.wording["likely_victim"].get(lang) in result
     assert data.rules.wording["disclaimer"].get(lang) in result
-    assert bot("next_steps_heading", lang) in result and "1300" in result
+    assert bot("explain_next_for", lang, profile=bot("profile_under_18_no", lang),
+               nationality=TYPED[lang]["nationality"],
+               province=TYPED[lang]["province"]) in result and "1300" in result
     assert bot("services_near", lang, service=bot("service_shelter", lang),
                province=TYPED[lang]["province"]) in result
     assert any(m["type"] == "flex" for m in messages)  # directory cards
@@ -183,6 +198,149 @@ def test_enrolled_officer_screens_and_refers_in_thai_and_english(
     assert screening["htcds"]["vic_MethodsOfControl"]
     (stored,) = chat.rows(ScreeningRow, id=record.id)
     assert stored.case_id == case.id
+
+
+FISHING_BOAT = {"dr_job_nature", "dr_wages", "ex_hours", "ex_pay", "cd_documents", "cd_debt"}
+MEANS = {"coercion_destination", "vulnerability_destination"}
+
+
+def card_rows(messages: list[dict]) -> dict[str, str]:
+    """{item id: tick payload} of the open rows of the Flex card in a turn."""
+    data = default_screening()
+    by_label = {item.label.en: item.id for item in data.questionnaire.items}
+    by_label.update({item.label.th: item.id for item in data.questionnaire.items})
+    (card,) = [m for m in messages if m["type"] == "flex" and "header" in m["contents"]]
+    rows = {}
+    for row in card["contents"]["body"]["contents"]:
+        number_label = row["contents"][1]["text"]
+        label = number_label.split(". ", 1)[1]
+        if "action" in row:
+            rows[by_label[label]] = row["action"]["data"]
+    return rows
+
+
+def screen_with_cards(chat: Chat, user: str, messages: list[dict], lang: str, yes: set[str],
+                      profile: str, context: dict[str, str],
+                      seen: list[dict] | None = None) -> tuple[list[dict], list[str], int]:
+    """Answer the profile and context, then tick the `yes` items card by card (or "none of
+    the rest"); returns (result messages, dimensions shown as cards, interactions); every
+    message received is appended to `seen`."""
+    data = default_screening()
+    labels = {d.label.get(lang): d.id for d in data.questionnaire.dimensions}
+    shown: list[str] = []
+    taps = 1
+    messages = chat.tap(user, profile)
+    for _ in range(60):
+        if seen is not None:
+            seen.extend(messages)
+        last = messages[-1]
+        if last["text"] == bot("ask_refer", lang) or last["text"].startswith(
+                bot("practice_marker", lang) + "\n" + bot("practice_feedback_heading", lang,
+                                                         title="")[:12]):
+            return messages, shown, taps
+        taps += 1
+        if any(m["type"] == "flex" and "header" in m.get("contents", {}) for m in messages):
+            dimension = labels[next(m for m in messages if m["type"] == "flex")
+                               ["contents"]["header"]["contents"][0]["text"]]
+            heading = last["text"].removeprefix(bot("practice_marker", lang) + "\n")
+            assert heading.startswith(bot("card_heading", lang, number=99,
+                                          dimension="").split("99")[0])
+            assert {"rest:no", "rest:not_sure", "pause", "/cancel"} <= set(payloads(last))
+            if not shown or shown[-1] != dimension:
+                shown.append(dimension)
+            rows = card_rows(messages)
+            ticks = [payload for item_id, payload in rows.items() if item_id in yes]
+            messages = chat.tap(user, ticks[0] if ticks else "rest:no")
+            continue
+        kind, qid = question(data, last, lang)
+        assert kind == "context"
+        messages = (chat.say(user, TYPED[lang][qid]) if qid in TYPED[lang]
+                    else chat.tap(user, context[qid]))
+    raise AssertionError("the screening did not end")
+
+
+def test_card_mode_adult_likely_with_explanation_and_packet(chat: Chat) -> None:
+    user, lang = "Uofficer-cards", "en"
+    data = default_screening()
+    first = enrol(chat, user, "start screening", lang, mode="card")
+    messages, shown, taps = screen_with_cards(chat, user, first, lang, FISHING_BOAT,
+                                              "profile:no:labour", {"sector": "fishing"})
+    result = "\n".join(m.get("text", "") for m in messages)
+    assert bot("explain_result", lang, result=bot("result_likely_victim", lang),
+               count=taps) in result
+    assert taps == 4 + len(FISHING_BOAT)  # profile, sector, nationality, province + 6 ticks
+    for item_id in FISHING_BOAT:  # short labels with their strength, never the question
+        item = data.questionnaire.item(item_id)
+        assert f"{item.label.en} ({bot('strength_' + item.strength['adult_labour'], lang)})" \
+            in result
+        assert item.officer.en not in result
+    assert shown == ["exploitation", "coercion_destination", "deceptive_recruitment"]
+    assert bot("explain_why_heading", lang) in result and "met: " in result
+    assert not re.search(r"\bvictim\b", result)
+    (link,) = re.findall(r"https?://\S+/screening/packet/\S+", result)
+    (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
+    (record,) = chat.rows(ScreeningRow, officer_id=officer.id)
+    assert record.category == "likely_victim"
+    assert set(json.loads(record.answers)) >= FISHING_BOAT
+    path = link.split("/screening/packet/", 1)[1]
+    page = httpx.get(f"{chat.settings.gateway_url}/screening/packet/{path}", timeout=10)
+    assert page.status_code == 200 and 'data-category="likely_victim"' in page.text
+    packet = httpx.get(f"{chat.settings.gateway_url}/screening/packet/{path}/htcds.json",
+                       timeout=10).json()
+    assert packet["htcds"]["saphan_ScreeningId"] == record.id
+
+
+def test_child_card_screening_asks_no_means_the_result_does_not_need(chat: Chat) -> None:
+    user, lang = "Uofficer-child", "th"
+    first = enrol(chat, user, "/start_screening", lang, mode="card")
+    yes = {"ex_hours", "ex_pay"}
+    messages, shown, _ = screen_with_cards(
+        chat, user, first, lang, yes, "profile:yes:labour",
+        {"sector": "agriculture", "moved_or_recruited": "yes"})
+    result = "\n".join(m.get("text", "") for m in messages)
+    assert shown == ["exploitation"]  # no card about coercion or vulnerability
+    assert not MEANS & set(shown)
+    assert default_screening().rules.wording["likely_victim"].get(lang) in result
+    assert bot("explain_child_means", lang) in result
+    (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
+    (record,) = chat.rows(ScreeningRow, officer_id=officer.id)
+    data = default_screening()
+    assert record.category == "likely_victim"
+    assert not MEANS & {data.questionnaire.item(i).dimension for i in json.loads(record.answers)}
+
+
+def test_practice_run_answers_from_the_case_and_gives_feedback(chat: Chat) -> None:
+    user, lang = "Uofficer-practice", "en"
+    data = default_screening()
+    case = default_practice().case("fishing_boat")
+    first = enrol(chat, user, "start screening", lang, mode="card")
+    assert "practice:menu" in payloads(first[-1])
+    menu = chat.tap(user, "practice:menu")
+    (cases,) = [m for m in menu if m["type"] == "flex"]
+    starts = [b["action"]["data"] for b in cases["contents"]["body"]["contents"][1:]]
+    assert starts == [f"practice:{c.id}" for c in default_practice().cases]
+    intro = chat.tap(user, "practice:fishing_boat")
+    assert intro[0]["text"].startswith(bot("practice_marker", lang))
+    assert case.story.en in intro[0]["text"]
+    assert intro[-1]["text"].startswith(bot("practice_marker", lang))  # every prompt says so
+    truth = {i for i, a in case.truth.items() if a == "yes"}
+    seen: list[dict] = []
+    messages, _, taps = screen_with_cards(chat, user, intro, lang, truth, "profile:no:labour",
+                                          {"sector": "fishing"}, seen)
+    said = "\n".join(m["text"] for m in seen if m.get("text", "").startswith(
+        bot("practice_says", lang, persona=case.persona.en)))
+    assert "«The captain has my pink card.»" in said and "Not sure" in said
+    result = messages[-1]["text"]
+    assert bot("practice_feedback_heading", lang, title=case.title.en) in result
+    assert bot("practice_result_right", lang, result=bot("result_likely_victim", lang),
+               expected=bot("result_likely_victim", lang)) in result
+    assert bot("practice_missed", lang, indicators=bot("practice_none", lang)) in result
+    assert bot("practice_taps", lang, count=taps) in result
+    assert "1300" in result  # the right next steps
+    (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
+    assert not chat.rows(ScreeningRow, officer_id=officer.id)  # practice is never saved
+    assert not chat.rows(Case, conversation_id=chat.conversation_id(user))
+    assert data.questionnaire.version
 
 
 def test_no_indicators_in_thai_and_nothing_referred(chat: Chat) -> None:
@@ -234,7 +392,8 @@ def test_back_pause_resume_and_cancel(chat: Chat) -> None:
     assert cancelled[-1]["text"] == bot("cancelled", lang)
     fresh = chat.tap(user, "/start_screening")
     assert fresh[0]["text"] == bot("started", lang, version=data.questionnaire.version)
-    assert question(data, fresh[-1], lang) == ("context", "under_18")
+    assert fresh[-1]["text"] == bot("question", lang, number=1,  # a new one: card mode
+                                    text=bot("profile_question", lang))
     (officer,) = chat.rows(Officer, line_user=chat.conversation_id(user))
     assert not chat.rows(ScreeningRow, officer_id=officer.id)  # nothing kept
 
