@@ -35,6 +35,10 @@ deploy-check: ## offline checks of deploy/: alert rules vs /metrics, Kubernetes 
 bench-gateway: ## webhook acknowledgement latency of a real gateway process (target p95 <= 50 ms)
 	@PYTHONPATH=. $(PY) scripts/bench_gateway.py
 
+.PHONY: bench-perf
+bench-perf: ## per-message cost: bare Rasa vs full path at 1/4/8/16 users, CPU ms/msg per process (RUNS=3) -> see benchmarks/performance.md
+	@PYTHONPATH=. $(PY) benchmarks/performance.py --runs $(or $(RUNS),3) $(if $(PROFILE),--profile-dir $(PROFILE))
+
 clean:
 	rm -rf var models .pytest_cache .ruff_cache
 
@@ -62,3 +66,11 @@ reliability: ## fuzz + security tests, then every fault under load (database fau
 
 reliability-short: ## CI: 20 s load step + each process killed and restarted by the supervisor, the database cut 2 s; exit 1 on a lost event or a duplicate (< 5 min, nothing written)
 	@PYTHONPATH=. timeout 290 $(PY) -m reliability.faults --load-seconds 20 --users 3 --before 3 --down 2 --drain 60 --supervised --check --no-write
+
+.PHONY: reliability-replicas
+reliability-replicas: ## 2 gateways + 2 Rasa + 1 action server on PostgreSQL + Redis behind loopback balancers, one gateway and one Rasa killed under load; exit 1 on a lost event or a duplicate -> benchmarks/reliability.md (~5-10 min; needs TEST_DATABASE_URL or local PostgreSQL, redis-server)
+	@PYTHONPATH=. timeout 1200 $(PY) -m reliability.replicas --users 4 --before 15 --check
+
+.PHONY: compose-test
+compose-test: ## build docker-compose.yml's images with podman (local Debian/Python stand-ins for the public bases, cached), run the topology in production mode, a signed LINE webhook answered at the fake LINE server; tear down
+	@scripts/compose_test.sh

@@ -30,7 +30,7 @@ class ActionAnswerRights(Action):
                 say(dispatcher, "rights_unknown", language)
             say(dispatcher, "rights_topics", language, person)
             return []
-        parts = [topic.answer[answer_language],
+        parts = [topic.answer_in(answer_language),
                  text("bot", "rights_source", language, source=topic.source,
                       reviewed=topic.last_reviewed)]
         if not topic.verified:

@@ -4,7 +4,9 @@ directory options, one-tap referral to a caseworker.
 Screening runs only on `officer` channels (gateway metadata `audience`) and only for enrolled
 officers. The session (`screening.session`) lives as JSON in the slot `screening_state`, so
 a paused or interrupted screening resumes with `start_screening`. Every officer reply inside
-the form lands in `screening_reply` and is handled by `validate_screening_form`.
+the form lands in `screening_reply` and is handled by `validate_screening_form`. While the
+person has the phone (`screening.person_mode`) only the person-mode taps count and every
+reply is the person's screen in the person's language.
 """
 
 from __future__ import annotations
@@ -17,13 +19,23 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.conversation import latest_metadata, user_language
-from actions.screening_cards import card_message
+from actions.screening_cards import card_message, handover_menu
+from actions.screening_person import (
+    HANDOVER,
+    HANDOVER_PREFIX,
+    PERSON_MODE_PREFIX,
+    handover_note,
+    person_reply,
+    send_person_screen,
+)
 from actions.screening_results import refer_screening, send_outcome
 from content.catalogue import full_languages
 from content.catalogue import text as catalogue_text
 from saphan.db import session_scope
+from screening import person_mode
 from screening.adaptive import AdaptivePlanner
 from screening.commands import default_commands
 from screening.enrollment import EnrollmentError, active_officer, redeem_code
@@ -32,12 +44,14 @@ from screening.models import Officer
 from screening.next_steps import next_steps_for
 from screening.practice import (
     PRACTICE_PREFIX,
+    Feedback,
     PracticeCase,
     default_practice,
     feedback,
     person_says,
     render_feedback,
 )
+from screening.practice_runs import CohortError, cohort_code, last_cohort, record_run
 from screening.session import (
     PERSON_LANGUAGES,
     PROFILE_PREFIX,
@@ -61,7 +75,7 @@ PERSON_PREFIX = "person:"
 MODE_PREFIX = "mode:"
 PRACTICE_MENU = f"{PRACTICE_PREFIX}menu"
 PAYLOADS = (MODE_PREFIX, PERSON_PREFIX, PROFILE_PREFIX, REST_PREFIX, TICK_PREFIX,
-            PRACTICE_PREFIX)  # never "cancel"
+            PRACTICE_PREFIX, HANDOVER, PERSON_MODE_PREFIX)  # never "cancel"
 DEFAULT_MODE = "card"  # fewer taps, same result (benchmarks/screening.md)
 MAX_BUTTONS = 13  # LINE quick-reply limit
 CANCEL_CONFIDENCE = 0.9  # a typed reply NLU reads as `cancel` this surely cancels
@@ -115,7 +129,11 @@ def send_prompt(dispatcher: CollectingDispatcher, session: ScreeningSession) -> 
     """The current question with quick replies: answers, back, pause, cancel, for the person.
     A card comes as a Flex card (tap what applies) followed by its heading with the quick
     replies; before the first answer the officer may switch between cards and one by one, or
-    start a practice case. In practice the fictional person's answers come first."""
+    start a practice case. In practice the fictional person's answers come first. While the
+    person has the phone, the person's screen instead."""
+    if person_mode.holding(session):
+        send_person_screen(dispatcher, session)
+        return
     prompt = session.prompt()
     if prompt is None:
         return
@@ -144,6 +162,8 @@ def send_prompt(dispatcher: CollectingDispatcher, session: ScreeningSession) -> 
         buttons.append(button(f"btn_mode_{other}", lang, f"{MODE_PREFIX}{other}"))
     if not session.state.history and case is None:
         buttons.append(button("btn_practice", lang, PRACTICE_MENU))
+    if person_mode.can_hand_over(session):
+        buttons.append(button("btn_handover", lang, HANDOVER))
     buttons += [button("btn_pause", lang, "pause"), button("btn_cancel", lang, "/cancel"),
                 button("btn_person", lang, "person")]
     dispatcher.utter_message(text=text, buttons=buttons[:MAX_BUTTONS])
@@ -156,14 +176,55 @@ def practice_case(session: ScreeningSession) -> PracticeCase | None:
     return default_practice().case(session.state.practice)
 
 
-def send_practice_menu(dispatcher: CollectingDispatcher, lang: str) -> None:
+def cohort_line(cohort: str | None, lang: str) -> str:
+    """Which training cohort practice runs count for, or how to join one."""
+    if cohort is None:
+        return catalogue_text("screening", "practice_no_cohort", lang)
+    return catalogue_text("screening", "practice_cohort", lang, cohort=cohort)
+
+
+def practice_cohort(session: ScreeningSession, conversation_id: str) -> str | None:
+    """The cohort given in this screening chat, else that of the officer's last practice run."""
+    if session.state.cohort is not None:
+        return session.state.cohort
+    with session_scope() as db:
+        officer = active_officer(db, conversation_id)
+        return last_cohort(db, officer.id) if officer is not None else None
+
+
+def join_cohort(dispatcher: CollectingDispatcher, session: ScreeningSession, typed: str) -> None:
+    """"cohort <code>": the practice runs of this chat count for that training cohort."""
+    lang = session.state.officer_lang
+    try:
+        session.state.cohort = cohort_code(typed)
+    except CohortError:
+        tell(dispatcher, "practice_cohort_invalid", lang)
+        return
+    dispatcher.utter_message(text=cohort_line(session.state.cohort, lang))
+
+
+def store_practice_run(officer: Officer, cohort: str | None, result: Feedback) -> bool:
+    """Keep the finished run for the trainer's cohort view (never a screening record); the
+    officer's feedback does not depend on it, so a failed write is only logged."""
+    try:
+        with session_scope() as db:
+            record_run(db, officer.id, officer.agency, cohort, result)
+    except (SQLAlchemyError, CohortError):
+        log.exception("practice run of case %s not stored", result.case_id)
+        return False
+    return True
+
+
+def send_practice_menu(dispatcher: CollectingDispatcher, lang: str,
+                       cohort: str | None) -> None:
     """The practice cases as one Flex card of buttons (the prompt's quick replies follow)."""
     buttons = [{"type": "button", "style": "secondary", "height": "sm",
                 "action": {"type": "postback", "label": case.title.get(lang)[:40],
                            "data": f"{PRACTICE_PREFIX}{case.id}",
                            "displayText": case.title.get(lang)}}
                for case in default_practice().cases]
-    choose = catalogue_text("screening", "practice_choose", lang)
+    choose = "\n".join([catalogue_text("screening", "practice_choose", lang),
+                        cohort_line(cohort, lang)])
     dispatcher.utter_message(json_message={
         "type": "flex", "altText": choose[:400],
         "contents": {"type": "bubble", "body": {
@@ -173,7 +234,7 @@ def send_practice_menu(dispatcher: CollectingDispatcher, lang: str) -> None:
 
 
 def start_practice(dispatcher: CollectingDispatcher, session: ScreeningSession,
-                   case_id: str) -> ScreeningSession:
+                   case_id: str, cohort: str | None) -> ScreeningSession:
     """A new practice screening of a fictional case (the real one in progress is dropped
     only if nothing was answered yet: the button shows only then)."""
     if session.state.history:
@@ -183,10 +244,12 @@ def start_practice(dispatcher: CollectingDispatcher, session: ScreeningSession,
     practice = ScreeningSession.start(session.data, session.planner, officer_lang=lang,
                                       mode=DEFAULT_MODE, practice=case.id,
                                       started_at=time.time())
+    practice.state.cohort = cohort
     dispatcher.utter_message(text="\n".join([
         catalogue_text("screening", "practice_marker", lang),
         catalogue_text("screening", "practice_intro", lang, title=case.title.get(lang),
-                       persona=case.persona.get(lang), story=case.story.get(lang))]))
+                       persona=case.persona.get(lang), story=case.story.get(lang)),
+        cohort_line(cohort, lang)]))
     return practice
 
 
@@ -324,12 +387,27 @@ class ValidateScreeningForm(FormValidationAction):
         text = str(value or "").strip()
         lang = session.state.officer_lang
         command = default_commands().command(text)
+        if person_mode.holding(session):
+            person_reply(dispatcher, session, text)
+            return {REPLY: "done" if session.is_done and not person_mode.holding(session)
+                    else None, STATE: session.state.model_dump_json()}
+        typed_cohort = default_commands().cohort_code(text)
         try:
-            if text == PRACTICE_MENU and not session.state.history:
-                send_practice_menu(dispatcher, lang)
+            if typed_cohort is not None:
+                join_cohort(dispatcher, session, typed_cohort)
+            elif text == HANDOVER and person_mode.can_hand_over(session):
+                dispatcher.utter_message(json_message=handover_menu(lang, HANDOVER_PREFIX))
+            elif text.startswith(HANDOVER_PREFIX):
+                try:
+                    person_mode.hand_over(session, text[len(HANDOVER_PREFIX):])
+                except person_mode.PersonModeError as exc:
+                    raise SessionError(str(exc)) from None
+            elif text == PRACTICE_MENU and not session.state.history:
+                send_practice_menu(dispatcher, lang, practice_cohort(session, tracker.sender_id))
             elif text.startswith(PRACTICE_PREFIX) and text != PRACTICE_MENU:
                 try:
-                    session = start_practice(dispatcher, session, text[len(PRACTICE_PREFIX):])
+                    session = start_practice(dispatcher, session, text[len(PRACTICE_PREFIX):],
+                                             practice_cohort(session, tracker.sender_id))
                 except KeyError:
                     raise SessionError("unknown practice case") from None
             elif text.startswith(MODE_PREFIX) and text[len(MODE_PREFIX):] in ("list", "card"):
@@ -388,16 +466,22 @@ class ActionScreeningFinish(Action):
             tell(dispatcher, "not_enrolled", lang)
             return [SlotSet(STATE, None), SlotSet(REPLY, None)]
         case = practice_case(session)
-        if case is not None:  # fictional: feedback, nothing saved, nothing to refer
+        if case is not None:  # fictional: feedback, kept for the trainer, nothing to refer
             seconds = (int(time.time() - session.state.started_at)
                        if session.state.started_at else None)
             result = feedback(session.data, case, session.state.context, session.state.answers,
                               session.state.interactions, seconds)
-            dispatcher.utter_message(text=render_feedback(session.data, case, result, lang))
+            text = render_feedback(session.data, case, result, lang)
+            cohort = session.state.cohort
+            if store_practice_run(officer, cohort, result):
+                text += "\n" + (catalogue_text("screening", "practice_saved_cohort", lang,
+                                                cohort=cohort) if cohort
+                                 else catalogue_text("screening", "practice_saved", lang))
+            dispatcher.utter_message(text=text)
             log.info("practice case %s finished (result right: %s)", case.id,
                      result.right_result)
             return [SlotSet(STATE, None), SlotSet(REPLY, None)]
-        record_id = send_outcome(dispatcher, session, officer)
+        record_id = send_outcome(dispatcher, session, officer, note=handover_note(session))
         tell(dispatcher, "ask_refer", lang, [button("btn_refer", lang, "/affirm"),
                                             button("btn_no_refer", lang, "/deny")])
         return [SlotSet(STATE, None), SlotSet(REPLY, None), SlotSet(RECORD, record_id)]

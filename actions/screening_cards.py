@@ -5,6 +5,11 @@ text; inside `screening_form` every text lands in `screening_reply`, so no new i
 retraining is needed). A ticked row shows a check mark; the quick replies under the card answer
 the rest of it ("none of the rest" / "rest: not sure"), go back, pause, cancel or show the
 person's version.
+
+Person mode (`screening.person_mode`): one question per bubble in the person's language with
+big answer buttons and "give the phone back", an optional recorded clip before it, and the
+give-back screen whose only button is for the officer; none shows anything of the officer's
+view.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from content.catalogue import text as catalogue_text
+from saphan.language import LANGUAGES, native_name
+from screening.audio_clips import Clip
+from screening.person_mode import ANSWER_KEYS, GIVE_BACK_KEY, NAMESPACE, PersonCard
 from screening.session import TICK_PREFIX, Prompt
 
 TICKED = "☑"
@@ -19,6 +27,7 @@ OPEN = "☐"
 ANSWERED = {"no": "✕", "not_sure": "?", "skip": "–"}
 STRENGTH_COLOURS = {"strong": "#8a1c1c", "medium": "#6b4e00", "weak": "#555555"}
 MAX_ALT_TEXT = 400
+ANSWER_STYLES = {"yes": "primary", "no": "primary"}  # not sure / skip: secondary
 
 
 def card_message(prompt: Prompt, lang: str) -> dict[str, Any]:
@@ -65,3 +74,55 @@ def card_message(prompt: Prompt, lang: str) -> dict[str, Any]:
                        "contents": footer},
         },
     }
+
+
+def _button(label: str, data: str, style: str = "secondary", height: str = "md") -> dict[str, Any]:
+    return {"type": "button", "style": style, "height": height,
+            "action": {"type": "postback", "label": label[:40], "data": data,
+                       "displayText": label}}
+
+
+def _bubble(alt: str, body: list[dict[str, Any]], footer: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "flex", "altText": alt[:MAX_ALT_TEXT],
+        "contents": {
+            "type": "bubble", "size": "mega",
+            "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
+            "footer": {"type": "box", "layout": "vertical", "spacing": "md", "contents": footer},
+        },
+    }
+
+
+def handover_menu(lang: str, prefix: str) -> dict[str, Any]:
+    """The officer's choice of the person's language (each name in its own script)."""
+    choose = catalogue_text("screening", "handover_choose", lang)
+    buttons = [_button(native_name(code), f"{prefix}{code}", height="sm") for code in LANGUAGES]
+    return _bubble(choose, [{"type": "text", "text": choose, "wrap": True}], buttons)
+
+
+def person_card_message(card: PersonCard, lang: str, prefix: str) -> dict[str, Any]:
+    """One question for the person in `lang`: the question in large type, a big button per
+    answer (postback `<prefix><answer>:<question id>`, so a tap on an older card
+    answers nothing) and a small "give the phone back"."""
+    answers = [_button(catalogue_text(NAMESPACE, key, lang),
+                       f"{prefix}{answer}:{card.question_id}",
+                       ANSWER_STYLES.get(answer, "secondary"))
+               for answer, key in ANSWER_KEYS.items()]
+    give_back = _button(catalogue_text(NAMESPACE, GIVE_BACK_KEY, lang), f"{prefix}give_back",
+                        "link", "sm")
+    body = [{"type": "text", "text": card.text, "wrap": True, "size": "xl", "weight": "bold"}]
+    return _bubble(card.text, body, [*answers, give_back])
+
+
+def give_back_message(person_lang: str, officer_lang: str, done_key: str,
+                      payload: str) -> dict[str, Any]:
+    """"Please give the phone back" for the person; its one button is the officer's."""
+    done = catalogue_text(NAMESPACE, done_key, person_lang)
+    officer = catalogue_text("screening", "handover_take_back", officer_lang)
+    return _bubble(done, [{"type": "text", "text": done, "wrap": True, "size": "xl",
+                           "weight": "bold"}], [_button(officer, payload, "primary")])
+
+
+def audio_message(clip: Clip) -> dict[str, Any]:
+    """A LINE audio message playing a question's recording."""
+    return {"type": "audio", "originalContentUrl": clip.url, "duration": clip.duration_ms}

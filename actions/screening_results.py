@@ -66,9 +66,10 @@ def send_services(dispatcher: CollectingDispatcher, service_type: str, province:
 
 
 def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
-                 officer: Officer) -> str:
-    """Save the finished screening; send the explained result, the next steps for this person,
-    services near the province and the referral packet link. Returns the record id."""
+                 officer: Officer, note: str | None = None) -> str:
+    """Save the finished screening; send the explained result (with `note`, e.g. that the
+    person answered through unreviewed drafts), the next steps for this person, services near
+    the province and the referral packet link. Returns the record id."""
     lang = session.state.officer_lang
     record = session.record(str(officer.id), officer.agency)
     with session_scope() as db:
@@ -76,7 +77,8 @@ def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
     explanation = explain(session.data, record.context, record.answers, lang,
                           interactions=session.state.interactions, module=record.result.module)
     heading = catalogue_text("screening", "result_heading", lang, count=len(record.answers))
-    dispatcher.utter_message(text=f"{heading}\n{explanation.render_result()}")
+    result = f"{heading}\n{explanation.render_result()}"
+    dispatcher.utter_message(text=f"{result}\n{note}" if note else result)
     dispatcher.utter_message(text=explanation.render_next())
     province = record.context.get("province")
     for search in next_steps_for(record.result.category, province).searches:

@@ -247,6 +247,36 @@ class MdtConference(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class AgencyLabel(Base):
+    """A label an agency keeps for its cases (owner: `cases.labels`); retired labels stay on
+    the cases that have them but cannot be chosen again."""
+
+    __tablename__ = "agency_labels"
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"),
+                                           index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CaseLabel(Base):
+    """A label on a case; each agency on a case sees only its own labels."""
+
+    __tablename__ = "case_labels"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("agency_labels.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
+    added_by: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AuditEntry(Base):
     """Who viewed or changed what (kept when the account or case is deleted)."""
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from agencies import routing
 from agencies.models import Agency
 from cases import notification_limits, referrals, service
-from cases.live import Broker
+from cases.live import Broker, case_summary
 from cases.models import Case, CaseReferral
 from cases.ports import UserMessenger
 from cases.vocab import CLOSED_STATUSES
@@ -66,10 +66,7 @@ class RelayError(RuntimeError):
     """The user of a case cannot be reached (unknown conversation or channel, LINE refused)."""
 
 
-def _summary(case: Case) -> dict[str, Any]:
-    return {"id": case.id, "priority": case.priority, "source": case.source,
-            "status": case.status, "language": case.language, "province": case.province or "",
-            "claimed": case.assignee_id is not None}
+_summary = case_summary  # what live events say of a case (one place: cases.live)
 
 
 def _routed(session: Session, new: service.NewCase, production: bool) -> service.Created:
@@ -155,6 +152,9 @@ class CaseRuntime:
         self._renotify: asyncio.Task[None] | None = None
         #: Notifications held by the limits in this process (a counter for /metrics).
         self.notifications_held = 0
+        #: The LINE channels whose pushes are held now (gateway/app.py sets the reader; the
+        #: dashboard queue shows a banner).
+        self.pushes_held: Callable[[Session], list[str]] = lambda session: []
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -190,8 +190,10 @@ class CaseRuntime:
             self.live.publish("case_updated", case=_summary(case))
         return created
 
-    async def _notify(self, case: Case, wide: bool) -> None:
-        level = service.WIDE if wide else 1
+    async def _notify(self, case: Case, wide: bool, overdue_level: int | None = None) -> None:
+        """The first notice (level 1), an overdue reminder (`overdue_level`: same recipients)
+        or the wider urgent re-notification (`wide`: every recipient)."""
+        level = service.WIDE if wide else overdue_level or 1
         if not await run_in_session(service.mark_notified, case.id, level):
             return
         if not await self._within_limits(case):
@@ -200,6 +202,12 @@ class CaseRuntime:
             minutes = round(self.settings.urgent_renotify_after_s / 60, 1)
             body = catalogue_text("cases", "renotify", None, id=case.id, minutes=minutes,
                                   link=self.link(case.id))
+        elif overdue_level:
+            target_s = self.settings.case_sla_s()[case.priority]
+            waited_s = (utcnow() - case.created_at).total_seconds()
+            body = catalogue_text("cases", "renotify_overdue", None, id=case.id,
+                                  priority=case.priority, minutes=round(waited_s / 60),
+                                  target=round(target_s / 60), link=self.link(case.id))
         else:
             province = f", {case.province}" if case.province else ""
             body = catalogue_text("cases", "new_case", None, id=case.id,
@@ -251,12 +259,17 @@ class CaseRuntime:
         return False
 
     async def renotify_due(self) -> list[int]:
-        """Notify urgent cases unclaimed for too long again, to every recipient."""
+        """Notify urgent cases unclaimed for too long again, to every recipient; remind of
+        other unclaimed cases once per target interval of their priority (`case_sla_s`)."""
         due = await run_in_session(service.due_for_renotify, self.settings.urgent_renotify_after_s)
         for case in due:
             await self._notify(case, wide=True)
             self.live.publish("case_renotified", case=_summary(case))
-        return [c.id for c in due]
+        overdue = await run_in_session(service.overdue_reminders_due, self.settings.case_sla_s())
+        for case, level in overdue:
+            await self._notify(case, wide=False, overdue_level=level)
+            self.live.publish("case_renotified", case=_summary(case))
+        return [c.id for c in due] + [c.id for c, _ in overdue]
 
     async def _renotify_loop(self) -> None:
         while True:

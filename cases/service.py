@@ -12,6 +12,7 @@ user's messages into the case (`handoff_case_for`) instead of sending them to Ra
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,10 @@ from saphan.db import utcnow
 MAX_TEXT = 5000
 #: The audit log's actor for "delete my data" (asked by the person, done by the system).
 ERASURE_ACTOR = "system:erasure"
-WIDE = 2  # notify_level after the wider re-notification
+#: `Case.notify_level`: 0 none yet, 1 the first notice, 2.. WIDE-1 overdue reminders of a
+#: non-urgent case (`overdue_reminders_due`), WIDE the wider re-notification of an urgent
+#: one (above every reminder, so a case raised to urgent is still notified wider).
+WIDE = 1000
 
 
 class CaseError(ValueError):
@@ -492,10 +496,34 @@ def due_for_renotify(session: Session, after_s: float,
         .order_by(Case.id)).scalars())
 
 
+def overdue_reminders_due(session: Session, targets: Mapping[str, float],
+                          now: datetime | None = None) -> list[tuple[Case, int]]:
+    """Open non-urgent cases nobody claimed past their priority's target (`targets`, seconds;
+    `Settings.case_sla_s`), each with the reminder level now due: 1 + the number of whole
+    target intervals waited, so one reminder per interval however late the check runs.
+    (Urgent cases: `due_for_renotify`.)"""
+    now = now or utcnow()
+    found = []
+    for priority, target_s in targets.items():
+        if priority == "urgent" or target_s <= 0:
+            continue
+        rows = session.execute(
+            select(Case).where(Case.priority == priority, Case.status.in_(OPEN_STATUSES),
+                               Case.assignee_id.is_(None), Case.notify_level < WIDE - 1,
+                               Case.created_at <= now - timedelta(seconds=target_s))).scalars()
+        for row in rows:
+            intervals = int((now - row.created_at).total_seconds() // target_s)
+            level = min(1 + intervals, WIDE - 1)
+            if row.notify_level < level:
+                found.append((row, level))
+    return sorted(found, key=lambda due: due[0].id)
+
+
 def mark_notified(session: Session, case_id: int, level: int) -> bool:
     """Record that notification `level` went out; False if it already had (another worker)."""
     done = session.execute(update(Case).where(Case.id == case_id, Case.notify_level < level)
                            .values(notify_level=level)).rowcount
-    if done:
-        _event(session, case_id, "notified", None, f"level {level}")
+    if done:  # the event names the kind of notice: "level 1" first, 2 wider, 3 a reminder
+        kind = 1 if level == 1 else 2 if level >= WIDE else 3
+        _event(session, case_id, "notified", None, f"level {kind}")
     return bool(done)

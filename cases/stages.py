@@ -198,6 +198,29 @@ def stage_dates(session: Session, case_ids: Iterable[int]) -> dict[int, dict[str
     return found
 
 
+def stage_stays(session: Session, case_ids: Iterable[int]
+                ) -> dict[int, list[tuple[str, int | None]]]:
+    """For each case its stays in stages, in order: (stage, days until the next stage of the
+    same track began; None while the case is still there). Days between the stages' dates
+    (`_date_of`), never below 0."""
+    pathway = default_pathway()
+    ids = list(case_ids)
+    found: dict[int, list[tuple[str, int | None]]] = {case_id: [] for case_id in ids}
+    if not ids:
+        return found
+    by_track: dict[tuple[int, str], list[tuple[str, date]]] = defaultdict(list)
+    for row in session.scalars(select(CaseStage).where(CaseStage.case_id.in_(ids))
+                               .order_by(CaseStage.id)):
+        if row.stage in pathway.stage_ids:
+            track = pathway.stage(row.stage).track
+            by_track[(row.case_id, track)].append((row.stage, _date_of(pathway, row)))
+    for (case_id, _), moves in by_track.items():
+        for (stage, began), following in zip(moves, [*moves[1:], None], strict=True):
+            days = max((following[1] - began).days, 0) if following else None
+            found[case_id].append((stage, days))
+    return found
+
+
 # -- timeline --------------------------------------------------------------------------------
 def _field_shares(pathway: Pathway) -> dict[str, dict[str, str | None]]:
     """stage -> record field -> the share item needed to see it (None: everyone on the case)."""

@@ -1,7 +1,12 @@
-"""The know-your-rights knowledge base (`content/rights.yml`) and topic lookup by keywords."""
+"""The know-your-rights knowledge base (`content/rights.yml`) and topic lookup by keywords.
+
+Every topic has its answer and keywords in all five languages; the review state of a
+language comes from `review_by_language` (my/km/lo: machine drafts), like the text catalogue,
+and showing an unreviewed answer is logged the same way (topic and language only)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,12 +15,14 @@ from pathlib import Path
 import yaml
 
 from content import CONTENT_DIR
-from content.catalogue import CatalogueError, fill_facts
+from content.catalogue import REVIEW_STATES, CatalogueError, fill_facts
 from content.keywords import normalise
-from saphan.language import FULL_LANGUAGES
+from saphan.language import LANGUAGES
 
 RIGHTS_FILE = CONTENT_DIR / "rights.yml"
-RIGHTS_LANGUAGES = FULL_LANGUAGES
+RIGHTS_LANGUAGES = LANGUAGES
+#: The catalogue's logger of unreviewed texts shown to a person.
+log = logging.getLogger("saphan.texts.unreviewed")
 REQUIRED_TOPICS = ("minimum_wage", "documents", "working_hours", "recruitment_fees",
                    "changing_employer", "sick_leave", "severance", "how_to_complain")
 
@@ -33,15 +40,24 @@ class RightsAnswer:
     verified: bool
     note: str | None
     keywords: tuple[str, ...]  # normalised, all languages
+    #: Review state per language ("reviewed" unless `review_by_language` says otherwise).
+    review: dict[str, str]
+
+    def answer_in(self, language: str) -> str:
+        """The answer in `language`; an unreviewed one is shown and logged."""
+        if self.review[language] != "reviewed":
+            log.info("unreviewed text shown: rights.%s [%s] (%s)", self.topic, language,
+                     self.review[language])
+        return self.answer[language]
 
 
-def _topic(name: str, raw: dict) -> RightsAnswer:
+def _topic(name: str, raw: dict, review: dict[str, str]) -> RightsAnswer:
     answer = raw.get("answer") or {}
     keywords = raw.get("keywords") or {}
     missing = [lang for lang in RIGHTS_LANGUAGES if not answer.get(lang) or not keywords.get(lang)]
     if missing or not raw.get("source") or not raw.get("last_reviewed") or "verified" not in raw:
-        raise RightsError(f"topic {name!r}: needs answer+keywords in th/en, source, "
-                          "last_reviewed and verified")
+        raise RightsError(f"topic {name!r}: needs answer+keywords in {missing or 'all'}, "
+                          "source, last_reviewed and verified")
     if raw["verified"] is False and not raw.get("note"):
         raise RightsError(f"topic {name!r}: unverified answers need a note")
     words = tuple(normalise(w) for lang in RIGHTS_LANGUAGES for w in keywords[lang])
@@ -51,13 +67,28 @@ def _topic(name: str, raw: dict) -> RightsAnswer:
     except CatalogueError as error:
         raise RightsError(str(error)) from None
     return RightsAnswer(name, dict(answer), str(raw["source"]), str(raw["last_reviewed"]),
-                        bool(raw["verified"]), raw.get("note"), words)
+                        bool(raw["verified"]), raw.get("note"), words, review)
+
+
+def _reviews(raw: object) -> dict[str, str]:
+    """Review state per language from `review_by_language` (the catalogue's states)."""
+    if not isinstance(raw, dict) or not set(raw) <= set(RIGHTS_LANGUAGES):
+        raise RightsError("review_by_language: a mapping of language codes")
+    states = {}
+    for lang, record in raw.items():
+        if (not isinstance(record, dict) or record.get("state") not in REVIEW_STATES
+                or not record.get("by") or not record.get("date")):
+            raise RightsError(f"review_by_language.{lang}: needs state, by and date")
+        states[lang] = record["state"]
+    return {lang: states.get(lang, "reviewed") for lang in RIGHTS_LANGUAGES}
 
 
 @lru_cache
 def load_rights(path: Path = RIGHTS_FILE) -> dict[str, RightsAnswer]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    topics = {name: _topic(name, raw) for name, raw in (data.get("topics") or {}).items()}
+    review = _reviews(data.get("review_by_language") or {})
+    topics = {name: _topic(name, raw, review)
+              for name, raw in (data.get("topics") or {}).items()}
     missing = [t for t in REQUIRED_TOPICS if t not in topics]
     if missing:
         raise RightsError(f"{path}: missing topics {missing}")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from agencies import store as agencies
 from agencies.models import Agency
 from cases import audit
+from content.catalogue import text
 from dashboard.auth import Login
 from dashboard.deps import CaseRefused, CheckedCaseworker, CurrentCaseworker, DbDep
 from dashboard.render import render
@@ -33,6 +34,7 @@ from referral_directory import history, upkeep
 from referral_directory.cards import hours_in_words, language_names
 from referral_directory.gaps import gaps, gaps_csv
 from referral_directory.gazetteer import canonical_province, provinces
+from referral_directory.hours import DAYS, parse_hours
 from referral_directory.models import Service
 from referral_directory.records import CSV_COLUMNS, LIST_FIELDS, RecordInvalid, from_flat
 from referral_directory.samples import samples_allowed
@@ -53,6 +55,7 @@ FORM_FIELDS = tuple(f for f in CSV_COLUMNS if f != "last_verified")
 FLAGS = ("national", "is_24h", "needs_phone", "sample")
 LONG_TEXTS = ("description_en", "description_th", "address", "cost_notes", "eligibility_notes",
               "source_note")
+HOURS_EXAMPLE = "mon-fri 08:30-16:30"  # shown in the reader's words as the form's hint
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -201,21 +204,47 @@ async def _form_values(request: Request) -> dict[str, str]:
 FormValues = Annotated[dict[str, str], Depends(_form_values)]
 
 
-def _validate(values: dict[str, str]) -> Any:
-    """The record, or `RecordInvalid` naming the fields (too long values too)."""
+def hours_from_words(hours: str, language: str) -> str:
+    """Opening hours typed in the reader's words back in the record's form ("จันทร์–ศุกร์
+    08:30–16:30" -> "mon-fri 08:30-16:30"; the form shows them in words, `hours_in_words`);
+    the record's own codes pass unchanged."""
+    plain = hours.replace("–", "-").lower()
+    words = {text("bot", f"day_{day}", language).lower(): day for day in (*DAYS, "daily")}
+    for word in sorted(words, key=len, reverse=True):
+        plain = plain.replace(word, words[word])
+    return plain
+
+
+def _same_hours(one: str, other: str | None) -> bool:
+    try:
+        return other is not None and parse_hours(one) == parse_hours(other)
+    except ValueError:
+        return False
+
+
+def _validate(values: dict[str, str], language: str, stored_hours: str | None = None) -> Any:
+    """The record, or `RecordInvalid` naming the fields (too long values too). Hours that
+    mean the stored ones keep the stored text (no change recorded for a rewording)."""
     too_long = [(name, f"at most {MAX_VALUE} characters") for name, value in values.items()
                 if len(value) > MAX_VALUE]
     if too_long:
         raise RecordInvalid(too_long)
+    hours = hours_from_words(values["opening_hours"], language)
+    if _same_hours(hours, stored_hours):
+        hours = stored_hours or ""
+    values = {**values, "opening_hours": hours}
     if not samples_allowed():
         values = {**values, "sample": "false"}
     return from_flat(values)
 
 
-def _form_of(service: Service | None) -> dict[str, str]:
+def _form_of(service: Service | None, language: str) -> dict[str, str]:
+    """The form's values: the record as flat text, opening hours in the reader's words."""
     if service is None:
         return {"confidence": "medium", "sample": "false", "national": "false"}
     flat = to_record(service).to_flat()
+    if flat.get("opening_hours"):
+        flat["opening_hours"] = hours_in_words(flat["opening_hours"], language)
     return {name: flat.get(name, "") for name in FORM_FIELDS}
 
 
@@ -223,7 +252,7 @@ def _form_context() -> dict[str, Any]:
     return {"fields": FORM_FIELDS, "flags": FLAGS, "long_texts": LONG_TEXTS,
             "list_fields": LIST_FIELDS, "types": SERVICE_TYPES, "levels": CONFIDENCE_LEVELS,
             "provinces": sorted(provinces()), "samples": samples_allowed(),
-            "language_codes": LANGUAGES}
+            "language_codes": LANGUAGES, "hours_example": HOURS_EXAMPLE}
 
 
 def _page(request: Request, template: str, login: Login, status_code: int = 200,
@@ -248,7 +277,7 @@ def _new_page(request: Request, login: Login, form: dict[str, str],
 @router.get("/new", response_class=HTMLResponse)
 def new_page(request: Request, login: CurrentCaseworker) -> HTMLResponse:
     _require_editor(login)
-    return _new_page(request, login, _form_of(None))
+    return _new_page(request, login, _form_of(None, login.language))
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -256,7 +285,7 @@ def add_service(request: Request, login: CheckedCaseworker, db: DbDep,
                 values: FormValues) -> Response:
     _require_editor(login)
     try:
-        record = _validate(values)
+        record = _validate(values, login.language)
         service = upkeep.add(db, record, login.worker.username)
         if login.worker.role != "system_admin":  # the adding agency keeps it
             row = agencies.get(db, login.worker.agency_id)  # type: ignore[arg-type]
@@ -288,7 +317,8 @@ def _service_page(request: Request, login: Login, db: Session, service: Service,
                  record=to_record(service), changes=history.changes_of(db, service.id),
                  kept_by=keepers(db).get(service.external_id, []),
                  editable=may_change(db, login, service), stale=is_stale(service.last_verified),
-                 days=stale_days(), form=form or _form_of(service), problems=problems or [],
+                 days=stale_days(), form=form or _form_of(service, login.language),
+                 problems=problems or [],
                  invalid={field.split(".")[0] for field, _ in problems or []},
                  done=DONE.get(done), **_form_context())
 
@@ -307,7 +337,8 @@ def edit_service(request: Request, login: CheckedCaseworker, db: DbDep,
     _require_change(db, login, service)
     values = {**values, "id": service.external_id}  # the id never changes
     try:
-        changes = upkeep.edit(db, service, _validate(values), login.worker.username)
+        record = _validate(values, login.language, service.opening_hours)
+        changes = upkeep.edit(db, service, record, login.worker.username)
     except RecordInvalid as exc:
         db.rollback()
         return _service_page(request, login, db, _service_or_404(db, login, external_id), values,

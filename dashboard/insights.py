@@ -1,13 +1,16 @@
 """Programme insights (`/dashboard/insights`, supervisors and up): counts of cases by province,
-month, source and priority, by sector, form of exploitation and indicators found (officer
-screenings), median time to claim and to the first reply, NRM stage durations, referrals made
-and accepted per receiving agency; as server-rendered SVG bars and CSV.
+month, source and priority, by nationality, sector, form of exploitation and indicators found
+(officer screenings), median time to claim and to the first reply, NRM stage durations (days
+from the report to each stage, and days spent in it), referrals made and accepted per
+receiving agency; as server-rendered SVG bars and CSV, labelled in the interface language.
 
 Statistics leave the system only as aggregates: every count below `Settings.insights_min_cell`
 (k, 11 as CTDC publishes) is suppressed, and when a table would have exactly one suppressed
 cell the next smallest is suppressed too, so that no suppressed count can be recovered from
-the total. No free text is ever read. Cases of example agencies are never counted. An agency
-sees its own cases' statistics; a system admin the national aggregate.
+the total; a median is shown only over at least k cases. No free text is counted: the
+nationality answer is read as a code of a closed list (`screening.nationality`). Cases of
+example agencies (demo and sample data) are never counted; practice screenings never become
+cases. An agency sees its own cases' statistics; a system admin the national aggregate.
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from agencies import store as agency_store
 from agencies.models import Agency
 from cases import audit, service, stages
 from cases.models import Case, CaseReferral
+from content.catalogue import language_or_default
 from dashboard.deps import CurrentCaseworker, DbDep, SettingsDep
 from dashboard.render import interface_texts, render
 from dashboard.story import label_key
+from nrm.pathway import default_pathway
 from referral_directory.cards import province_name
 from screening.loader import default_screening
+from screening.nationality import nationality_code
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 #: Roles that see programme insights.
@@ -57,6 +63,29 @@ class Table:
     @property
     def largest(self) -> int:
         return max((c.count or 0 for c in self.cells), default=0) or 1
+
+
+@dataclass(frozen=True)
+class Time:
+    """Median minutes to claim and to the first reply of one priority (None: fewer than k)."""
+
+    key: str
+    label: str
+    to_claim: int | None
+    to_reply: int | None
+
+
+@dataclass(frozen=True)
+class StageDuration:
+    """One NRM stage: the cases that reached it (None: fewer than k), the median days from the
+    report to it and the median days the cases spent in it before the next stage of its
+    track (each None over fewer than k cases; a case still in the stage is not counted)."""
+
+    key: str
+    label: str
+    cases: int | None
+    from_report: int | None
+    in_stage: int | None
 
 
 def suppress(counts: Mapping[str, int], k: int) -> dict[str, int | None]:
@@ -116,8 +145,8 @@ def insights(session: Session, agency_id: int | None, k: int, language: str) -> 
             (c.claimed_at - c.created_at).total_seconds() for c in group if c.claimed_at)
         replies = ((exchanges[c.id].first_reply_at - c.created_at).total_seconds()
                    for c in group if exchanges[c.id].first_reply_at)
-        times.append((t.get(label_key("enum_priority", priority), priority),
-                      _median_minutes(claims, k), _median_minutes(replies, k)))
+        times.append(Time(priority, t.get(label_key("enum_priority", priority), priority),
+                          _median_minutes(claims, k), _median_minutes(replies, k)))
     referrals = [r for r in session.scalars(select(CaseReferral).where(
         CaseReferral.case_id.in_(counted), CaseReferral.to_agency_id.is_not(None)))]
     agencies = {a.id: agency_store.name(a, language)
@@ -128,7 +157,7 @@ def insights(session: Session, agency_id: int | None, k: int, language: str) -> 
         return agencies.get(int(key), key)
 
     return {"tables": tables, "times": times, "k": k,
-            "stages": _stage_durations(session, sorted(counted), k, t),
+            "stages": stage_durations(session, sorted(counted), k, t),
             "referrals_made": _table("referrals_made", made, k, by_agency),
             "referrals_accepted": _table("referrals_accepted", accepted, k, by_agency)}
 
@@ -139,10 +168,12 @@ SCREENING_CHOICES = ("sector", "exploitation_form")
 
 def _screening_tables(cases: list[Case], k: int, language: str,
                       t: Mapping[str, str]) -> list[Table]:
-    """Sector, form of exploitation and the dimensions with indicators found, from the
-    screening answers sent with officer-screening cases (option ids only)."""
+    """Nationality, sector, form of exploitation and the dimensions with indicators found,
+    from the screening answers sent with officer-screening cases (option ids and nationality
+    codes only)."""
     questionnaire = default_screening().questionnaire
     answers: dict[str, Counter[str]] = {q: Counter() for q in SCREENING_CHOICES}
+    nationalities: Counter[str] = Counter()
     dimensions: Counter[str] = Counter()
     for case in cases:
         if case.source != "officer screening" or not case.screening:
@@ -152,6 +183,8 @@ def _screening_tables(cases: list[Case], k: int, language: str,
         except ValueError:
             continue
         context = data.get("context") if isinstance(data, dict) else None
+        if isinstance(context, dict):
+            nationalities[nationality_code(context.get("nationality"))] += 1
         for question in SCREENING_CHOICES:
             value = context.get(question) if isinstance(context, dict) else None
             if isinstance(value, str):
@@ -159,7 +192,8 @@ def _screening_tables(cases: list[Case], k: int, language: str,
         result = data.get("result") if isinstance(data, dict) else None
         for dimension in (result or {}).get("positive_dimensions") or ():
             dimensions[str(dimension)] += 1
-    tables = []
+    tables = [_table("nationality", nationalities, k,
+                     lambda code: t.get(f"nationality_{code}", code))]
     for question in SCREENING_CHOICES:
         options = {o.id: o.label.get(language)
                    for o in questionnaire.context_question(question).options}
@@ -171,21 +205,34 @@ def _screening_tables(cases: list[Case], k: int, language: str,
     return tables
 
 
-def _stage_durations(session: Session, case_ids: list[int], k: int,
-                     t: Mapping[str, str]) -> list[tuple[str, int, int | None]]:
-    """(stage name, cases that reached it, median days from the report) per NRM stage; the
-    median only over at least k cases, the number shown as "<k" below that (None)."""
-    found: dict[str, list[int]] = {}
+def _median_days(days: list[int], k: int) -> int | None:
+    return round(statistics.median(days)) if len(days) >= k else None
+
+
+def stage_durations(session: Session, case_ids: list[int], k: int,
+                    t: Mapping[str, str]) -> list[StageDuration]:
+    """Per NRM stage (pathway order) that a counted case reached, suppressed below k."""
+    counts: Counter[str] = Counter()
+    from_report: dict[str, list[int]] = {}
     for dates in stages.stage_dates(session, case_ids).values():
+        counts.update(list(dates))
         start = dates.get("report_received")
-        if start is None:
-            continue
         for stage, day in dates.items():
-            if stage != "report_received":
-                found.setdefault(stage, []).append((day - start).days)
-    return [(t.get(f"nrm_stage_{stage}", stage), len(days) if len(days) >= k else None,
-             round(statistics.median(days)) if len(days) >= k else None)
-            for stage, days in sorted(found.items())]
+            if start is not None and stage != "report_received":
+                from_report.setdefault(stage, []).append((day - start).days)
+    spent: dict[str, list[int]] = {}
+    for stays in stages.stage_stays(session, case_ids).values():
+        per_stage: dict[str, list[int | None]] = {}
+        for stage, days in stays:
+            per_stage.setdefault(stage, []).append(days)
+        for stage, all_days in per_stage.items():
+            if None not in all_days:  # the case left the stage (each time it was there)
+                spent.setdefault(stage, []).append(sum(d or 0 for d in all_days))
+    return [StageDuration(stage, t.get(f"nrm_stage_{stage}", stage),
+                          counts[stage] if counts[stage] >= k else None,
+                          _median_days(from_report.get(stage, []), k),
+                          _median_days(spent.get(stage, []), k))
+            for stage in default_pathway().stage_ids if counts[stage]]
 
 
 def _scope(login: Any) -> int | None:
@@ -210,26 +257,42 @@ def insights_page(request: Request, login: CurrentCaseworker, db: DbDep,
                   national=_scope(login) is None, **data)
 
 
+def _rows(data: Mapping[str, Any], k: int) -> Iterable[list[Any]]:
+    """The CSV rows (table, group, label, value): every count and median of the page, a
+    suppressed count as "<k", a median over fewer than k cases left out."""
+    def count(n: int | None) -> Any:
+        return n if n is not None else f"<{k}"
+
+    for table in [*data["tables"], data["referrals_made"], data["referrals_accepted"]]:
+        for cell in table.cells:
+            yield [table.id, cell.key, cell.label, count(cell.count)]
+        yield [table.id, "total", "", count(table.total)]
+    for time in data["times"]:
+        for table, minutes in (("median_minutes_to_claim", time.to_claim),
+                               ("median_minutes_to_first_reply", time.to_reply)):
+            if minutes is not None:
+                yield [table, time.key, time.label, minutes]
+    for stage in data["stages"]:
+        yield ["nrm_stage_cases", stage.key, stage.label, count(stage.cases)]
+        for table, days in (("nrm_stage_median_days_from_report", stage.from_report),
+                            ("nrm_stage_median_days_in_stage", stage.in_stage)):
+            if days is not None:
+                yield [table, stage.key, stage.label, days]
+
+
 @router.get("/insights.csv")
 def insights_csv(login: CurrentCaseworker, db: DbDep, settings: SettingsDep,
                  lang: Annotated[str | None, Query(max_length=8)] = None) -> Response:
-    """table, group, count (suppressed counts as "<k"); no free text."""
+    """table, group (a code), label (in `lang`, default the interface language), value;
+    suppressed counts as "<k"; no free text."""
     _allowed(login)
     audit.record(db, login.worker.username, "insights_export")
     k = settings.insights_min_cell
-    data = insights(db, _scope(login), k, login.language)
+    language = language_or_default("dashboard", lang) if lang else login.language
+    data = insights(db, _scope(login), k, language)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["table", "group", "count"])
-    for table in [*data["tables"], data["referrals_made"], data["referrals_accepted"]]:
-        for cell in table.cells:
-            writer.writerow([table.id, cell.key, cell.count if cell.count is not None
-                             else f"<{k}"])
-        writer.writerow([table.id, "total", table.total if table.total is not None
-                         else f"<{k}"])
-    for name, n, days in data["stages"]:
-        writer.writerow(["nrm_stage_cases", name, n if n is not None else f"<{k}"])
-        if days is not None:
-            writer.writerow(["nrm_stage_median_days", name, days])
+    writer.writerow(["table", "group", "label", "value"])
+    writer.writerows(_rows(data, k))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="saphan-insights.csv"'})

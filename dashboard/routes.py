@@ -56,6 +56,9 @@ from dashboard.deps import (
 )
 from dashboard.directory import router as directory_router
 from dashboard.insights import router as insights_router
+from dashboard.labels import case_context as labels_context
+from dashboard.labels import queue_context as labels_queue_context
+from dashboard.labels import router as labels_router
 from dashboard.nrm import case_context as nrm_case_context
 from dashboard.nrm import router as nrm_router
 from dashboard.password import router as password_router
@@ -63,6 +66,7 @@ from dashboard.referrals import case_context as referral_context
 from dashboard.referrals import router as referrals_router
 from dashboard.render import interface_texts, render
 from dashboard.services import suggested_services
+from dashboard.training import router as training_router
 from saphan.db import run_in_session
 from saphan.language import DEFAULT_LANGUAGE
 from saphan.settings import Settings
@@ -145,17 +149,22 @@ def switch_language(request: Request, login: CheckedCaseworker, db: DbDep) -> Re
 
 # -- queue -----------------------------------------------------------------------------------
 def _queue_context(db: Session, login: Login, settings: Settings,
-                   show: str = "all") -> dict[str, Any]:
-    """The open cases the login's agency is on (filter `show`, overdue first: `timing`), with
-    the agency's own assignee, the response clock and, for a case shared with it, the owning
-    agency's name."""
+                   show: str = "all", label: str = "") -> dict[str, Any]:
+    """The open cases the login's agency is on (filter `show`, and `label`: one of the
+    agency's labels; overdue first: `timing`), with the agency's own assignee and labels, the
+    response clock and, for a case shared with it, the owning agency's name."""
     views = queue_views(db, login.worker)
     clocks = timing.timings(db, [v.case for v in views], settings.case_sla_s())
     workers = {w.id: w.display_name for w in active_caseworkers(db)}
     held = notification_limits.held_now(db, settings.case_notify_window_s)
     owners = {v.case.agency_id for v in views if not v.owner}
     show = show if show in timing.FILTERS else "all"
-    return {"rows": timing.shown(views, clocks, show, login.worker.id), "clocks": clocks,
+    tags = labels_queue_context(db, login, [v.case.id for v in views], label)
+    rows = timing.shown(views, clocks, show, login.worker.id)
+    if tags["label_chosen"] is not None:
+        chosen = tags["label_chosen"].id
+        rows = [v for v in rows if chosen in {x.id for x in tags["labels_by_case"][v.case.id]}]
+    return {"rows": rows, "clocks": clocks, **tags,
             "duration": _duration(login.language), "show": show, "filters": timing.FILTERS,
             "workers": workers, "notifications_held": held,
             "agency_names": _agency_names(db, owners, login.language)}
@@ -172,17 +181,18 @@ def _agency_names(db: Session, agency_ids: set[int | None], language: str) -> di
 
 
 @pages.get("", response_class=HTMLResponse)
-def queue_page(request: Request, login: CurrentCaseworker, db: DbDep,
-               settings: SettingsDep, show: str = "all") -> HTMLResponse:
+def queue_page(request: Request, login: CurrentCaseworker, db: DbDep, settings: SettingsDep,
+               runtime: RuntimeDep, show: str = "all", label: str = "") -> HTMLResponse:
     return render(request, "queue.html", login, login.language,
-                  **_queue_context(db, login, settings, show))
+                  **_queue_context(db, login, settings, show, label),
+                  pushes_held=runtime.pushes_held(db))  # LINE's monthly limit: a banner
 
 
 @pages.get("/queue/rows", response_class=HTMLResponse)
 def queue_rows(request: Request, login: CurrentCaseworker, db: DbDep,
-               settings: SettingsDep, show: str = "all") -> HTMLResponse:
+               settings: SettingsDep, show: str = "all", label: str = "") -> HTMLResponse:
     return render(request, "_queue_rows.html", login, login.language,
-                  **_queue_context(db, login, settings, show))
+                  **_queue_context(db, login, settings, show, label))
 
 
 def _case_id_of(event: dict[str, Any]) -> int | None:
@@ -296,6 +306,7 @@ def case_page(request: Request, view: CaseViewDep, login: CurrentCaseworker,
         "events": service.events(db, case.id),
         **referral_context(db, view, login, runtime.settings.production),
         **nrm_case_context(db, view, login),
+        **labels_context(db, view),
         "services": suggested_services(db, case)
         if conversation and view.sees("location") else [],
         "workers": [w for w in workers if w.agency_id == case.agency_id],
@@ -435,4 +446,6 @@ router.include_router(admin_router)
 router.include_router(referrals_router)
 router.include_router(nrm_router)
 router.include_router(insights_router)
+router.include_router(training_router)
 router.include_router(directory_router)
+router.include_router(labels_router)

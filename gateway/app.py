@@ -10,6 +10,7 @@ that imports `cases`: cases plug in through `gateway.ports` and the gateway thro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -30,7 +31,7 @@ from cases.vocab import OPEN_STATUSES, PRIORITIES
 from content.catalogue import validate as validate_catalogue
 from dashboard.deps import CaseRefused, refused_page
 from dashboard.routes import router as dashboard_router
-from gateway import erasure, health, inbox, metrics, outbox, simulator, users, webhook
+from gateway import erasure, health, inbox, metrics, outbox, push_hold, simulator, users, webhook
 from gateway.channels import load_channels
 from gateway.delivery import Delivery
 from gateway.erasure import ConversationErasure
@@ -99,7 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     channels = load_channels(settings)
     measured = Metrics(sources=(metrics.inbox_gauges, case_gauges))
     rasa = MeasuredRasaBridge(settings, measured)
-    live = Broker()
+    live = Broker.for_database(settings.database_url)  # relayed across replicas on PostgreSQL
 
     def pushes_held(channel: str, held: bool) -> None:  # LINE's monthly limit: gauge + live
         measured.set("saphan_line_pushes_held", int(held), channel=channel)
@@ -108,6 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     quota = QuotaWatcher(settings, channels.values(), measured, delivery.hold.quota_read)
     cases = CaseRuntime(settings, live=live, recipients=settings.caseworker_line_recipients,
                         messenger=delivery)
+    cases.pushes_held = push_hold.held_channels_in  # the dashboard queue's banner
     workers = InboxWorkers(EventProcessor(settings, rasa, delivery, handoff=cases),
                            simulator_workers=settings.simulator_workers)
     eraser = ConversationErasure(CONVERSATION_ERASERS, tracker=rasa)
@@ -116,6 +118,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.settings, state.channels, state.rasa, state.delivery = settings, channels, rasa, delivery
     state.live, state.case_runtime, state.erasure, state.workers = live, cases, eraser, workers
     state.metrics, state.line_quota = measured, quota
+    live.start()
     cases.start()
     retention.start()
     quota.start()
@@ -131,6 +134,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await workers.stop()
         await eraser.stop()
         await cases.stop()
+        await asyncio.to_thread(live.stop)
         await rasa.aclose()
         await delivery.aclose()
 

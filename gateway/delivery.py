@@ -40,6 +40,17 @@ def _record_sent(session: Session, outbox_id: int, method: str,
         inbox.mark_reply_token_used(session, used_reply_token_of)
 
 
+def settle(session: Session, job: Job) -> None:
+    """Write what was sent for `job` in this attempt and not yet recorded (its batches, its
+    reply token spent). Runs in the transaction that records the event's outcome (done,
+    rescheduled, dead-lettered), so an answer costs one write after sending, not one per batch;
+    that transaction is retried through a database outage (`transactions.persist`)."""
+    for outbox_id, method in job.sent_unrecorded:
+        outbox.mark_sent(session, outbox_id, method)
+    if job.reply_token_spent:
+        inbox.mark_reply_token_used(session, job.id)
+
+
 def _record_held(session: Session, outbox_id: int, used_reply_token_of: int | None) -> None:
     outbox.mark_held(session, outbox_id)
     if used_reply_token_of is not None:
@@ -55,16 +66,20 @@ class Delivery:
         self.hold = PushHold(settings, channels.values(), sender, on_hold_change)
 
     async def _push(self, channel: Channel, line_user_id: str, item: outbox.Outgoing,
-                    used_reply_token_of: int | None) -> str:
-        """Push a recorded batch and record how it went: "push", or "held" when the
-        channel's monthly quota is used up (kept for later, see `gateway.push_hold`)."""
+                    used_reply_token_of: int | None, job: Job | None = None) -> str:
+        """Push a recorded batch and record how it went: "push" (noted on `job` for `settle`
+        when given), or "held" when the channel's monthly quota is used up (kept for later,
+        see `gateway.push_hold`)."""
         if not self.hold.held(channel.name):
             try:
                 await self.sender.push(channel, line_user_id, item.messages, item.retry_key)
             except QuotaExhausted:
                 self.hold.hold(channel.name)
             else:
-                await persist(_record_sent, item.id, "push", used_reply_token_of)
+                if job is not None:
+                    job.sent_unrecorded.append((item.id, "push"))
+                else:
+                    await persist(_record_sent, item.id, "push", used_reply_token_of)
                 return "push"
         await persist(_record_held, item.id, used_reply_token_of)
         return "held"
@@ -86,20 +101,22 @@ class Delivery:
     async def resend(self, job: Job, item: outbox.Outgoing) -> None:
         """Send a recorded batch of `job`'s answer: reply while the token is fresh and unused,
         else push with the batch's retry key (kept for later while the channel's monthly
-        quota is used up)."""
+        quota is used up). A sent batch is noted on `job` (`sent_unrecorded`): the caller
+        writes it with `settle` in the transaction that records the event's outcome."""
         channel = self.channel(job.channel)
         if channel.is_simulator:
-            await persist(_record_sent, item.id, "simulator", None)
+            job.sent_unrecorded.append((item.id, "simulator"))
             return
         age = (utcnow() - job.received_at).total_seconds()
         tried_reply = None
         if job.reply_token and not job.reply_token_used \
                 and age < self.settings.line_reply_token_ttl_s:
             job.reply_token_used, tried_reply = True, job.id  # a token works once, even if refused
+            job.reply_token_spent = True
             if await self.sender.reply(channel, job.reply_token, item.messages):
-                await persist(_record_sent, item.id, "reply", tried_reply)
+                job.sent_unrecorded.append((item.id, "reply"))
                 return
-        await self._push(channel, job.line_user_id, item, tried_reply)
+        await self._push(channel, job.line_user_id, item, tried_reply, job)
 
     # -- messages outside a turn (a caseworker's, the end of a hand-off) -------------------------
     async def send(self, conversation_id: str, messages: list[dict], kind: str) -> None:

@@ -6,13 +6,14 @@ Synchronous SQLAlchemy on the caller's session (one transaction per call at the 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from gateway import outbox, users
@@ -47,12 +48,24 @@ class Job:
     received_at: datetime
     attempts: int
     fallback_sent: bool
+    #: Sent in this attempt and not yet written (outbox id, method); written with the event's
+    #: outcome in one transaction (`gateway.delivery.settle`).
+    sent_unrecorded: list[tuple[int, str]] = field(default_factory=list)
+    #: The reply token was tried in this attempt (a token works once, even when refused).
+    reply_token_spent: bool = False
 
 
 @dataclass(frozen=True)
 class StoredEvent:
     webhook_event_id: str
     new: bool
+    channel: str = ""
+    line_user_id: str = ""
+
+    @property
+    def person(self) -> tuple[str, str]:
+        """(channel, LINE user id): the key of the person's queue (`gateway.workers`)."""
+        return self.channel, self.line_user_id
 
 
 def _field(value: Any, name: str, max_length: int = 64) -> str:
@@ -93,33 +106,39 @@ def _event_time(ts: Any, default: datetime) -> datetime:
 def store_events(session: Session, channel: str, events: list[dict[str, Any]]
                  ) -> list[StoredEvent]:
     """Commit every event (validated with `parse_event` first); redeliveries are counted, not
-    stored twice. All or nothing: raises before writing if any event is invalid."""
+    stored twice. All or nothing: raises before writing if any event is invalid.
+
+    One statement per event: an insert that does nothing when the `webhookEventId` is stored
+    already (a redelivery, or the same event arriving concurrently), then counted."""
     parsed = [(fields, e) for e in events if (fields := parse_event(e)) is not None]
     now = utcnow()
+    insert = _insert_for(session)
     stored: list[StoredEvent] = []
     for (event_id, kind, user_id), event in parsed:
-        ts = event.get("timestamp")
-        event_time = _event_time(ts, now)
-        row = InboxEvent(
+        token = event.get("replyToken")
+        inserted = session.connection().execute(insert(InboxEvent).values(
             webhook_event_id=event_id, channel=channel, line_user_id=user_id,
             event_type=kind, payload=json.dumps(event, ensure_ascii=False),
-            reply_token=event.get("replyToken") if isinstance(event.get("replyToken"), str)
-            else None, reply_token_used=False, event_time=event_time, received_at=now,
+            reply_token=token if isinstance(token, str) else None, reply_token_used=False,
+            event_time=_event_time(event.get("timestamp"), now), received_at=now,
             status=PENDING, attempts=0, next_attempt_at=now, fallback_sent=False,
             redeliveries=0,
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-            stored.append(StoredEvent(event_id, new=True))
-        except IntegrityError:  # a redelivery (or the same event arriving concurrently)
+        ).on_conflict_do_nothing(index_elements=[InboxEvent.webhook_event_id])
+            .returning(InboxEvent.id)).first() is not None
+        if not inserted:
             _count_redelivery(session, event_id)
-            stored.append(StoredEvent(event_id, new=False))
+        stored.append(StoredEvent(event_id, new=inserted, channel=channel,
+                                  line_user_id=user_id))
     return stored
 
 
+def _insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT (both have ON CONFLICT DO NOTHING)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def _count_redelivery(session: Session, event_id: str) -> bool:
-    result = session.execute(
+    result = session.connection().execute(
         update(InboxEvent).where(InboxEvent.webhook_event_id == event_id)
         .values(redeliveries=InboxEvent.redeliveries + 1)
     )
@@ -182,25 +201,49 @@ def claim_next(session: Session, channel: str, line_user_id: str,
 
     While `processing`, `next_attempt_at` is the claim's lease: the worker finishes or
     reschedules the event before then, or `release_orphans` may hand it to another worker."""
+    return claim(session, channel, line_user_id, lease_s)[0]
+
+
+def claim(session: Session, channel: str, line_user_id: str, lease_s: float = LEASE_S
+          ) -> tuple[Job | None, bool]:
+    """`claim_next`, also saying whether an unfinished event of the user is left that could
+    not be claimed now (not due yet, or another worker holds it): then the dispatcher has to
+    look again later. One read and one conditional update, no ORM unit of work."""
     now = utcnow()
     query = (
-        select(InboxEvent)
+        select(*_JOB_COLUMNS, InboxEvent.status, InboxEvent.next_attempt_at)
         .where(InboxEvent.channel == channel, InboxEvent.line_user_id == line_user_id,
                InboxEvent.status.in_((PENDING, PROCESSING)))
         .order_by(InboxEvent.id).limit(1)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    row = session.execute(query).scalar_one_or_none()
-    if row is None or row.status != PENDING or row.next_attempt_at > now:
-        return None
-    row.status = PROCESSING
-    row.attempts += 1
-    row.next_attempt_at = now + timedelta(seconds=lease_s)
-    return _job(row)
+    db = session.connection()  # Core statements: no ORM bookkeeping on the hot path
+    row = db.execute(query).first()
+    if row is None:
+        return None, False
+    if row.status != PENDING or row.next_attempt_at > now:
+        return None, True
+    taken = db.execute(
+        update(InboxEvent).where(InboxEvent.id == row.id, InboxEvent.status == PENDING)
+        .values(status=PROCESSING, attempts=InboxEvent.attempts + 1,
+                next_attempt_at=now + timedelta(seconds=lease_s))).rowcount
+    if not taken:  # another worker claimed it between the read and the update
+        return None, True
+    job = _job(row)
+    job.attempts += 1
+    return job, False
 
 
-def _job(row: InboxEvent) -> Job:
+#: The columns a `Job` is made of, in its field order.
+_JOB_COLUMNS = (InboxEvent.id, InboxEvent.channel, InboxEvent.line_user_id,
+                InboxEvent.event_type, InboxEvent.payload, InboxEvent.reply_token,
+                InboxEvent.reply_token_used, InboxEvent.received_at, InboxEvent.attempts,
+                InboxEvent.fallback_sent)
+
+
+def _job(row: Any) -> Job:
+    """A `Job` from an `InboxEvent` row or a row of `_JOB_COLUMNS`."""
     return Job(
         id=row.id, channel=row.channel, line_user_id=row.line_user_id,
         event_type=row.event_type, payload=json.loads(row.payload),
@@ -233,10 +276,13 @@ def erased_in_flight(session: Session) -> int:
 
 
 def mark_done(session: Session, event_id: int) -> None:
-    if _drop_if_erased(session, event_id):
-        return
-    session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
-                    .values(status=DONE, completed_at=utcnow(), last_error=None))
+    """Done; an event erased meanwhile goes instead (`_drop_if_erased`). One statement in
+    the usual case."""
+    done = session.connection().execute(
+        update(InboxEvent).where(InboxEvent.id == event_id, InboxEvent.event_type != ERASED)
+        .values(status=DONE, completed_at=utcnow(), last_error=None))
+    if not done.rowcount:
+        _drop_if_erased(session, event_id)
 
 
 def mark_fallback_sent(session: Session, event_id: int) -> None:
@@ -246,8 +292,8 @@ def mark_fallback_sent(session: Session, event_id: int) -> None:
 
 def mark_reply_token_used(session: Session, event_id: int) -> None:
     """A reply token works once, even when LINE refused the reply."""
-    session.execute(update(InboxEvent).where(InboxEvent.id == event_id)
-                    .values(reply_token_used=True))
+    session.connection().execute(update(InboxEvent).where(InboxEvent.id == event_id)
+                                 .values(reply_token_used=True))
 
 
 def take_reply_token(session: Session, channel: str, line_user_id: str,

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import users
@@ -39,16 +39,16 @@ def _snapshot(row: OutboxMessage) -> Outgoing:
 
 def record(session: Session, event_id: int | None, channel: str, line_user_id: str, kind: str,
            batches: list[list[dict]]) -> list[Outgoing]:
-    """Store the batches (unsent)."""
-    rows = [
-        OutboxMessage(inbox_event_id=event_id, channel=channel, line_user_id=line_user_id,
-                      retry_key=str(uuid.uuid4()), kind=kind,
-                      messages=json.dumps(batch, ensure_ascii=False), created_at=utcnow())
-        for batch in batches
-    ]
-    session.add_all(rows)
-    session.flush()
-    return [_snapshot(r) for r in rows]
+    """Store the batches (unsent); one INSERT each, no ORM unit of work."""
+    recorded = []
+    for batch in batches:
+        retry_key = str(uuid.uuid4())
+        row_id = session.connection().execute(insert(OutboxMessage).values(
+            inbox_event_id=event_id, channel=channel, line_user_id=line_user_id,
+            retry_key=retry_key, kind=kind, messages=json.dumps(batch, ensure_ascii=False),
+            created_at=utcnow()).returning(OutboxMessage.id)).scalar_one()
+        recorded.append(Outgoing(row_id, kind, retry_key, batch, False))
+    return recorded
 
 
 def for_event(session: Session, event_id: int) -> list[Outgoing]:
@@ -59,8 +59,8 @@ def for_event(session: Session, event_id: int) -> list[Outgoing]:
 
 def mark_sent(session: Session, outbox_id: int, method: str) -> None:
     """Record the batch as sent (`method`: reply | push | simulator)."""
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id)
-                    .values(method=method, sent_at=utcnow()))
+    session.connection().execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id)
+                                 .values(method=method, sent_at=utcnow()))
 
 
 def mark_held(session: Session, outbox_id: int) -> None:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -25,7 +26,7 @@ from content.catalogue import full_languages, text
 from content.keywords import load_matcher
 from gateway import inbox, outbox, users
 from gateway.channels import Channel
-from gateway.delivery import Delivery, Unreachable
+from gateway.delivery import Delivery, Unreachable, settle
 from gateway.inbox import Job
 from gateway.line_sender import LineRejected, LineSendError
 from gateway.ports import Forwarded, HandoffHook
@@ -90,6 +91,36 @@ def _take_first_answer(session: Session, job: Job, kind: str,
                          batches(messages))
 
 
+@dataclass
+class Turn:
+    """A claimed event with what its processing starts from, read in the claim's transaction:
+    batches recorded for it on earlier attempts and its user (None for an erased event)."""
+
+    job: Job
+    recorded: list[outbox.Outgoing] = field(default_factory=list)
+    user: users.User | None = None
+
+
+@dataclass
+class Claimed:
+    """The outcome of claiming a person's next event: the `turn`, if one was due, and whether
+    an unfinished event of theirs is left that could not be claimed now (`waiting`)."""
+
+    turn: Turn | None
+    waiting: bool = False
+
+
+def _dead_letter(session: Session, job: Job, reason: str) -> bool:
+    settle(session, job)
+    return inbox.dead_letter(session, job.id, reason)
+
+
+def _reschedule(session: Session, job: Job, error: str, base_s: float, max_s: float,
+                max_attempts: int) -> str:
+    settle(session, job)
+    return inbox.reschedule(session, job.id, job.attempts, error, base_s, max_s, max_attempts)
+
+
 class EventProcessor:
     def __init__(self, settings: Settings, rasa: RasaBridge, delivery: Delivery,
                  handoff: HandoffHook) -> None:
@@ -98,35 +129,59 @@ class EventProcessor:
         self.delivery = delivery
         self.handoff = handoff
 
-    async def process(self, job: Job) -> None:
-        """Process `job` and mark it done, or reschedule it. Raises only when the database
+    def claim(self, session: Session, channel: str, line_user_id: str) -> Claimed:
+        """Claim the person's next due event (`inbox.claim`) and read what processing it
+        starts from, in the caller's transaction."""
+        job, waiting = inbox.claim(session, channel, line_user_id, self.settings.inbox_lease_s)
+        if job is None:
+            return Claimed(None, waiting)
+        # batches exist only from an earlier attempt or a first answer (`fallback_sent`)
+        first_try = job.attempts == 1 and not job.fallback_sent
+        turn = Turn(job, [] if first_try else outbox.for_event(session, job.id))
+        if job.event_type != inbox.ERASED:  # an erased person's row must not come back
+            turn.user = users.get_or_create(session, channel, line_user_id,
+                                            self.settings.pseudonym_key.get_secret_value())
+        return Claimed(turn)
+
+    def _finish(self, session: Session, job: Job, claim_next: bool) -> Claimed | None:
+        """The event's one closing write: what was sent, done, and (`claim_next`) the
+        person's next event claimed, all in one transaction."""
+        settle(session, job)
+        inbox.mark_done(session, job.id)
+        return self.claim(session, job.channel, job.line_user_id) if claim_next else None
+
+    async def process(self, turn: Turn, claim_next: bool = False) -> Claimed | None:
+        """Process the event and mark it done, or reschedule it. With `claim_next`, the
+        transaction that marks it done also claims the person's next event (returned; None
+        when the event was rescheduled or dead-lettered). Raises only when the database
         stayed unreachable for `transactions.DB_RETRY_S` (the event is then left to
         `inbox.release_orphans`)."""
+        job = turn.job
         try:
-            await self._process(job)
+            await self._process(turn)
         except LineRejected as exc:
             await self._dead_letter(job, exc)
-            return
+            return None
         except (RasaUnavailable, LineSendError, Unreachable) as exc:
             await self._retry_later(job, str(exc))
-            return
+            return None
         except DBAPIError as exc:  # nothing sent was left unrecorded (see `persist`)
             log.warning("event %s: database error (%s); retrying later", job.id,
                         type(exc).__name__)
             await self._retry_later(job, f"database error: {type(exc).__name__}")
-            return
+            return None
         except Exception as exc:
             log.exception("event %s failed", job.id)
             await self._retry_later(job, f"{type(exc).__name__}: {exc}")
-            return
-        await persist(inbox.mark_done, job.id)
+            return None
+        return await persist(self._finish, job, claim_next)
 
     async def _dead_letter(self, job: Job, exc: LineRejected) -> None:
         """LINE refused the answer for good: sending again cannot help and would hold the
         person's later messages (an emergency among them) behind this one. The event is
         dead-lettered, operators see it in the log, and a caseworker is told through the case
         (an emergency gets an urgent case even if the bot's answer never arrived)."""
-        if not await persist(inbox.dead_letter, job.id, str(exc)):
+        if not await persist(_dead_letter, job, str(exc)):
             log.warning("event %s: LINE refused it; it was erased meanwhile", job.id)
             return
         log.warning("event %s dead-lettered: %s", job.id, exc)
@@ -143,13 +198,14 @@ class EventProcessor:
 
     async def _retry_later(self, job: Job, error: str) -> None:
         s = self.settings
-        status = await persist(inbox.reschedule, job.id, job.attempts, error,
-                               s.inbox_retry_base_s, s.inbox_retry_max_s, s.inbox_max_attempts)
+        status = await persist(_reschedule, job, error, s.inbox_retry_base_s,
+                               s.inbox_retry_max_s, s.inbox_max_attempts)
         log.warning("event %s attempt %s: %s -> %s", job.id, job.attempts, error, status)
 
-    async def _process(self, job: Job) -> None:
+    async def _process(self, turn: Turn) -> None:
+        job = turn.job
         channel = self.delivery.channel(job.channel)  # `Unreachable` once unconfigured
-        sent = await run(outbox.for_event, job.id)
+        sent = turn.recorded
         for item in sent:
             if not item.sent:
                 await self.delivery.resend(job, item)
@@ -161,8 +217,8 @@ class EventProcessor:
             return  # the answer was already produced; it is delivered now
         if job.event_type == inbox.ERASED:
             return  # erased by "delete my data" before it was answered: nothing to answer
-        user = await run(users.get_or_create, job.channel, job.line_user_id,
-                         self.settings.pseudonym_key.get_secret_value())
+        user = turn.user or await run(users.get_or_create, job.channel, job.line_user_id,
+                                      self.settings.pseudonym_key.get_secret_value())
         event = job.payload
         kind = job.event_type
         if kind == "follow":
@@ -265,8 +321,11 @@ class EventProcessor:
             return False  # another worker or replica answered it, or it is being processed
         log.warning("event %s: emergency waiting behind an earlier event answered at once",
                     job.id)
-        for item in items:
-            await self.delivery.resend(job, item)
+        try:
+            for item in items:
+                await self.delivery.resend(job, item)
+        finally:
+            await persist(settle, job)
         return True
 
     async def _welcome(self, job: Job, channel: Channel, user: users.User) -> None:

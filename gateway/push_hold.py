@@ -20,9 +20,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from gateway import outbox
 from gateway.channels import Channel
 from gateway.line_sender import LineRejected, LineSender, LineSendError, QuotaExhausted
+from gateway.models import OutboxMessage
 from gateway.transactions import persist, run
 from saphan.db import utcnow
 from saphan.settings import Settings
@@ -32,6 +36,15 @@ log = logging.getLogger("saphan.gateway.push_hold")
 LINE_MONTH_ZONE = ZoneInfo("Asia/Tokyo")
 FLUSH_CHECK_S = 30.0  # how often ended holds and batches held by an earlier process are looked for
 FLUSH_BATCH = 50
+
+
+def held_channels_in(session: Session) -> list[str]:
+    """The channels with pushes held now, from the outbox (so every replica, and one started
+    after the hold began, sees the same): the dashboard queue's banner."""
+    return list(session.scalars(
+        select(OutboxMessage.channel).distinct()
+        .where(OutboxMessage.method == outbox.HELD, OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.channel)))
 
 
 def next_month_start(now: datetime) -> datetime:

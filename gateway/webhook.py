@@ -42,7 +42,7 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 
 async def accept_events(workers: InboxWorkers, channel: Channel, events: list) -> JSONResponse:
-    """Commit `events` for `channel` (all or nothing) and wake the workers."""
+    """Commit `events` for `channel` (all or nothing) and wake the workers of their people."""
     try:
         stored = await run(inbox.store_events, channel.name, events)
     except inbox.InvalidEvent as exc:
@@ -50,7 +50,7 @@ async def accept_events(workers: InboxWorkers, channel: Channel, events: list) -
     except DBAPIError as exc:  # not stored: LINE redelivers the webhook later
         log.warning("webhook not stored, database unavailable (%s)", type(exc).__name__)
         return _error(503, "database unavailable; retry later")
-    workers.wake()
+    workers.wake({s.person for s in stored})
     new = sum(1 for s in stored if s.new)
     return JSONResponse({"accepted": new, "redeliveries": len(stored) - new,
                          "ignored": len(events) - len(stored)})

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from functools import lru_cache
+from pathlib import Path
 
 #: Language codes the bot can detect and answer in (ISO 639-1).
 LANGUAGES: tuple[str, ...] = ("th", "en", "my", "km", "lo")
@@ -113,12 +115,36 @@ def reply_language(*preferences: str | None, supported: Collection[str] = LANGUA
     return next(iter(supported))
 
 
+#: Words of Thai typed in Latin letters ("karaoke Thai"), one a line (data, not code).
+KARAOKE_WORDS_FILE = Path(__file__).with_name("karaoke_thai_words.txt")
+#: A Latin message is karaoke Thai with at least this many listed words, and this share.
+KARAOKE_MIN_WORDS = 2
+KARAOKE_MIN_SHARE = 1 / 2
+
+
+@lru_cache
+def karaoke_words() -> frozenset[str]:
+    lines = KARAOKE_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def is_karaoke_thai(text: str | None) -> bool:
+    """Thai typed in Latin letters ("chuay duay", "mai mee ngern"): enough of its Latin words
+    are karaoke-Thai words, so one Thai name in an English sentence does not count."""
+    words = re.findall(r"[a-z]+", (text or "").casefold())
+    hits = sum(word in karaoke_words() for word in words)
+    return hits >= KARAOKE_MIN_WORDS and hits >= KARAOKE_MIN_SHARE * len(words)
+
+
 def guess_language(message: str, current: str,
                    supported: Collection[str] = LANGUAGES) -> str:
     """The gateway's rule for a typed message, whose result is stored for the person: Thai,
     Myanmar, Khmer or Lao script → that language (the most frequent one); Latin words
     (≥ MIN_LATIN_WORD letters) without any of those scripts → en (a person writing Latin
-    script is not writing Thai); nothing detectable (emoji, digits, "ok"), or a language not
-    in `supported` → keep `current`."""
+    script is not writing Thai), unless they are karaoke Thai (`is_karaoke_thai`) → th;
+    nothing detectable (emoji, digits, "ok"), or a language not in `supported` → keep
+    `current`."""
     detected = detect_language(message, min_latin_word=MIN_LATIN_WORD)
+    if detected == "en" and is_karaoke_thai(message):
+        detected = "th"
     return reply_language(detected, current, supported=supported)

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from saphan.paths import APP_VENV, BOT_DIR, ROOT
+from saphan.rasa_launch import lock_store_env  # Rasa's lock store: one place (also at launch)
 from saphan.rasa_model import rasa_env, rasa_executable
 from saphan.settings import ENV_PREFIX, Settings
 
@@ -44,18 +45,6 @@ def tracker_store_env(url: str) -> dict[str, str]:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     rasa_url = parsed.set(drivername=dialect).render_as_string(hide_password=False)
     return {"RASA_TRACKER_DIALECT": dialect, "RASA_TRACKER_URL": rasa_url}
-
-
-def lock_store_env(redis_url: str) -> dict[str, str]:
-    """Variables for Rasa's lock store: Redis when configured, else in-memory."""
-    if not redis_url:
-        return {"RASA_LOCK_STORE": "in_memory", "RASA_REDIS_HOST": "", "RASA_REDIS_PORT": "6379"}
-    parsed = make_url(redis_url)
-    return {
-        "RASA_LOCK_STORE": "redis",
-        "RASA_REDIS_HOST": parsed.host or "localhost",
-        "RASA_REDIS_PORT": str(parsed.port or 6379),
-    }
 
 
 def _revealed(value: Any) -> Any:

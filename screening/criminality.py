@@ -3,7 +3,9 @@ card only when the officer chooses the form of exploitation "criminality".
 
 They are recorded beside the ILO/EC result (`ScreeningResult.module`) and never change it:
 the result is scored on the ILO/EC labour list, so the adaptive and card modes keep giving the
-full list's result. Every item names its published source and is marked for expert review.
+full list's result. Every item names its published source and is marked for expert review;
+what the person reads is in all five languages (my/km/lo machine drafts marked `review`, as in
+the questionnaire), so a person-facing screening never falls back to English for this module.
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.loader import DATA_DIR, load_model
-from screening.questionnaire import Bilingual, PersonText
+from screening.questionnaire import Bilingual, DraftText, PersonText
 
 CRIMINALITY_FILE = DATA_DIR / "forced_criminality.yml"
 FORM = "criminality"  # the exploitation_form option that brings the module in
 MODULE = "forced_criminality"
+
+
+class ModulePersonText(PersonText):
+    """The person's text of a module item: Thai, English and a draft in each of my/km/lo."""
+
+    my: DraftText
+    km: DraftText
+    lo: DraftText
 
 
 class ModuleItem(BaseModel):
@@ -31,7 +41,7 @@ class ModuleItem(BaseModel):
     source: str = Field(min_length=1)
     label: Bilingual
     officer: Bilingual
-    person: PersonText
+    person: ModulePersonText
 
 
 class CriminalityModule(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saphan.crypto import TOKEN_COLUMN, EncryptedText
@@ -66,3 +66,28 @@ class ScreeningRow(Base):
     notes_encrypted: Mapped[str | None] = mapped_column(  # a token of saphan.crypto
         Text, nullable=True, info={TOKEN_COLUMN: True})
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PracticeRun(Base):
+    """A finished practice screening (owner: `screening.practice_runs`): a fictional case,
+    so the feedback is kept for the trainer's cohort view; never a screening record."""
+
+    __tablename__ = "practice_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officers.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    agency: Mapped[str] = mapped_column(String(120))
+    #: The training cohort the officer practised in (e.g. a course code); None: none given.
+    cohort: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
+    case_key: Mapped[str] = mapped_column(String(60))  # practice case id in practice_cases.yml
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expected_category: Mapped[str] = mapped_column(String(40))
+    recorded_category: Mapped[str] = mapped_column(String(40))
+    right_result: Mapped[bool] = mapped_column(Boolean)
+    missed: Mapped[list[str]] = mapped_column(JSON, default=list)  # indicator ids
+    wrong: Mapped[list[str]] = mapped_column(JSON, default=list)
+    not_asked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interactions: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)

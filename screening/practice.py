@@ -1,6 +1,7 @@
 """Practice mode for training officers: fictional cases (`data/practice_cases.yml`) the bot
 plays, and feedback at the end. Practice screenings are never saved as screening records and
-every message about them says "practice".
+every message about them says "practice"; the feedback of a finished run is kept for the
+trainer's cohort view (`screening.practice_runs`).
 
 A case is checked at load: its indicators exist in its list, its expected result is what the
 ILO/EC rule gives for its context and ground truth, so the feedback can never teach a wrong

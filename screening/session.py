@@ -5,7 +5,8 @@ order; in card mode (`screening.cards`) one card per dimension, where the office
 applies and answers the rest of the card with one tap, and age group and form of exploitation
 are one tap ("profile"). `back` undoes the last step, `pause` serialises, `resume` restores,
 `cancel` discards everything. Question text is in the officer's language; the plain version
-for the person is available in the person's language on request.
+for the person is available in the person's language on request, and in person mode
+(`screening.person_mode`) the person answers `current_question` one at a time (`answer_one`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from content.catalogue import text as catalogue_text
 from saphan.language import LANGUAGES
 from screening.adaptive import AdaptivePlanner
 from screening.cards import REST_ANSWERS, Card, next_card
-from screening.criminality import MODULE, default_criminality, wanted
+from screening.criminality import MODULE, ModuleItem, default_criminality, wanted
 from screening.loader import ScreeningData
+from screening.person_mode import PersonModeState
 from screening.questionnaire import ANSWER_IDS, Bilingual, ContextQuestion, Item
 from screening.records import ScreeningRecord
 from screening.scoring import (
@@ -70,6 +72,10 @@ class SessionState(BaseModel):
     """A practice case id (`screening.practice`): the person is fictional, nothing is saved."""
     started_at: float | None = None
     """Unix time the screening started (practice feedback reports the time used)."""
+    person_mode: PersonModeState | None = None
+    """Set while and after the person answered on the phone (`screening.person_mode`)."""
+    cohort: str | None = None
+    """The training cohort a practice run counts for (`screening.practice_runs`)."""
     """Steps in order: a context answer, an indicator answer (list mode or a tick), the
     profile (both PROFILE_KEYS), or the rest of a card (the item ids, comma-separated)."""
 
@@ -252,6 +258,29 @@ class ScreeningSession:
         return PersonText(text, used, review)
 
     # ---- actions ---------------------------------------------------------------------------
+
+    def current_question(self) -> Item | ModuleItem | None:
+        """The indicator to ask on its own now (a card's first open item), or None while a
+        situation question is open or when the screening is complete (person mode)."""
+        self._require("active")
+        current = self._current()
+        if self._asks_profile(current) or isinstance(current, ContextQuestion):
+            return None
+        if isinstance(current, Card):
+            return next(i for i in current.items if i.id in current.open)
+        return current
+
+    def answer_one(self, value: str) -> None:
+        """Answer `current_question` alone with an answer id (yes/no/not_sure/skip), recorded
+        as one indicator step exactly like an officer's answer in either mode."""
+        question = self.current_question()
+        if question is None:
+            raise SessionError("there is no indicator question to answer now")
+        if value not in ANSWER_IDS:
+            raise SessionError(f"please answer one of: {', '.join(ANSWER_IDS)}")
+        self._target(question.id)[question.id] = value
+        self.state.history.append(("indicator", question.id))
+        self.state.interactions += 1
 
     def set_person_language(self, lang: str) -> None:
         if lang not in PERSON_LANGUAGES:

@@ -9,7 +9,11 @@ A message containing a keyword of `content/emergency_keywords.yml` (th, en, my, 
 the intent `emergency` with confidence 1.0, whatever the classifier said. With
 `min_emergency_confidence`, a message whose `emergency` probability in the intent ranking
 reaches it is `emergency` too, even when another intent ranks first: a missed emergency
-costs more than a false one (the threshold is chosen by `make tune-nlu`). Myanmar, Khmer and
+costs more than a false one (the threshold is chosen by `make tune-nlu`). A message the
+keyword file calls *settled* (a past event, "I am safe now", a rights question, a
+hypothetical, with no present-danger phrase; `content.keywords`) is left to the classifier:
+neither its keywords nor a low emergency probability make it `emergency`, because those
+look-alikes were most of the false alarms (benchmarks/nlu.md). Myanmar, Khmer and
 Lao messages are classified like Thai and English ones (trained since issue 18), so the
 keyword lists of all five languages matter equally. The matching itself lives in
 `content.keywords` (Rasa-free, unit-tested in the app venv).
@@ -66,12 +70,12 @@ class EmergencyKeywords(GraphComponent):
             text = message.get(TEXT) or ""
             if text.startswith("/"):
                 continue  # a button payload names its intent itself
-            keyword = self.matcher.match(text)
+            found = self.matcher.assess(text)
             likelihood = self._emergency_confidence(message)
-            if keyword:
+            if found.fires:
                 self._override(message, EMERGENCY_INTENT)
-                message.set(OUTPUT_KEY, {"keyword": keyword}, add_to_output=True)
-            elif (self.min_emergency_confidence is not None
+                message.set(OUTPUT_KEY, {"keyword": found.keyword}, add_to_output=True)
+            elif (self.min_emergency_confidence is not None and not found.settled
                   and likelihood >= self.min_emergency_confidence
                   and (message.get(INTENT) or {}).get("name") != EMERGENCY_INTENT):
                 self._override(message, EMERGENCY_INTENT, likelihood)

@@ -30,12 +30,15 @@ OWNERS: dict[str, set[str]] = {
     "case_access": {"cases.referrals"},
     "case_stages": {"cases.stages"},
     "mdt_conferences": {"cases.mdt"},
+    "agency_labels": {"cases.labels"},
+    "case_labels": {"cases.labels"},
     "agencies": {"agencies.store"},
     "audit_log": {"cases.audit"},
     "case_notification_windows": {"cases.notification_limits"},
     "enrollment_codes": {"screening.enrollment"},
     "officers": {"screening.enrollment"},
     "screening_records": {"screening.store"},
+    "practice_runs": {"screening.practice_runs"},
     # Rasa's tracker store (not an app table): only the part that talks to Rasa.
     "events": {"gateway.rasa_bridge"},
 }

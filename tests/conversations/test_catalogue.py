@@ -51,8 +51,9 @@ def test_every_person_facing_text_is_in_all_five_languages_or_english_only_with_
         space = catalogue().namespace(name)
         for key, by_language in space.texts.items():
             if "all" in by_language:  # one text for everybody: caseworker alerts on LINE
-                assert key in {"new_case", "renotify", "delivery_failed", "notifications_held",
-                               "menu_chat_bar", "referral_new", "referral_reminder"}, (name, key)
+                assert key in {"new_case", "renotify", "renotify_overdue", "delivery_failed",
+                               "notifications_held", "menu_chat_bar", "referral_new",
+                               "referral_reminder"}, (name, key)
                 continue
             if key in space.english_only:
                 assert len(space.english_only[key]) > 20, (name, key)  # a reason, not a word
@@ -273,3 +274,43 @@ def test_an_unreviewed_text_is_shown_and_logged_by_key_and_language_only(
     assert [r.getMessage() for r in caplog.records] == [
         "unreviewed text shown: bot.safe_no [lo] (machine_draft)"]
     assert "191" not in caplog.text and "ຂໍໃຫ້" not in caplog.text
+
+
+# --- know-your-rights answers (content/rights.yml): the same five languages -------------------
+
+def test_every_rights_answer_is_in_all_five_languages_and_my_km_lo_are_drafts() -> None:
+    from content.rights import load_rights
+
+    for topic in load_rights().values():
+        assert set(topic.answer) == set(LANGUAGES), topic.topic
+        for lang in LANGUAGES:  # written in that language's script, numbers filled in
+            assert detect_language(topic.answer[lang]) == lang, (topic.topic, lang)
+            assert "{" not in topic.answer[lang], (topic.topic, lang)
+            expected = "machine_draft" if lang in ("my", "km", "lo") else "reviewed"
+            assert topic.review[lang] == expected, (topic.topic, lang)
+
+
+@pytest.mark.parametrize(("question", "language", "topic"), [
+    ("အလုပ်ရှင်က ပတ်စ်ပို့ သိမ်းထားတယ် ရလား", "my", "documents"),
+    ("ប្រាក់ឈ្នួលអប្បបរមាប៉ុន្មាន", "km", "minimum_wage"),
+    ("ລາປ່ວຍໄດ້ຈັກມື້", "lo", "sick_leave"),
+])
+def test_a_rights_question_in_my_km_lo_is_answered_in_that_language_and_logged_as_draft(
+        question: str, language: str, topic: str, caplog: pytest.LogCaptureFixture) -> None:
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.rights import ActionAnswerRights
+
+    latest = {"text": question, "intent": {"name": "ask_rights"}, "entities": [],
+              "language": language}
+    tracker = Tracker("rights-1", {}, latest,
+                      [{"event": "user", "text": question, "parse_data": latest}],
+                      False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    with caplog.at_level("INFO", logger="saphan.texts.unreviewed"):
+        ActionAnswerRights().run(dispatcher, tracker, {})
+    answer = dispatcher.messages[0]["text"].split("\n\n")[0]
+    assert detect_language(answer) == language, answer
+    assert f"unreviewed text shown: rights.{topic} [{language}] (machine_draft)" in [
+        r.getMessage() for r in caplog.records]

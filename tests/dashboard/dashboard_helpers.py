@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 
@@ -28,6 +29,16 @@ def login(gateway: Gateway, username: str, password: str = PASSWORD) -> tuple[ht
     queue = client.get("/dashboard")
     assert queue.status_code == 200
     return client, csrf_of(queue.text)
+
+
+def browser_login(page: Any, gateway: Gateway, username: str,
+                  password: str = PASSWORD) -> None:
+    """Log `page` in through the login form (it lands on the queue)."""
+    page.goto(f"{gateway.url}/dashboard/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{gateway.url}/dashboard")
 
 
 def dashboard_routes(app: object) -> list[tuple[str, str]]:

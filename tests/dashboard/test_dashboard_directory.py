@@ -24,7 +24,7 @@ from referral_directory.records import ServiceRecord
 from referral_directory.search import ServiceQuery, search_services
 from referral_directory.staleness import today
 from referral_directory.store import by_external_id, to_record, upsert_records
-from saphan.db import in_session
+from saphan.db import in_session, session_scope
 from testsupport.cases import Gateway
 
 URL = "/dashboard/directory"
@@ -265,3 +265,77 @@ def test_gaps_report_counts_the_known_data(gateway: Gateway,
     assert by_key[("language", "(all)", "th")]["real_services"] == "4"
     gaps_rows = [r for r in rows if r["kind"] == "service_type" and r["province"] != "(national)"]
     assert sum(r["gap"] == "true" for r in gaps_rows) == total - 3
+
+
+def test_a_service_page_in_thai_shows_the_data_in_thai_and_reads_hours_in_thai_words(
+        gateway: Gateway, directory: dict[str, int]) -> None:
+    from content.catalogue import text
+
+    in_session(upsert_records, [_record(
+        "nan-clinic", "medical", "Nan", name_th="คลินิกน่าน", description_en="A clinic.",
+        description_th="คลินิก", opening_hours="Mon-Fri 08:30-16:30",  # as imported
+        source_url=["https://example.org/nan"], phones=["+6654000009"])])
+    client, token = login(gateway, "root")  # the Thai interface
+    page = client.get(f"{URL}/nan-clinic").text
+    assert "<title>คลินิกน่าน</title>" in page
+    details = page.split('id="dir-details"')[1].split("</table>")[0]
+    assert 'data-field="description_th"' in details and "A clinic." not in details
+    assert text("dashboard_directory", "dir_type_medical", "th") in details
+    assert "น่าน" in details and ">Nan<" not in details  # the province in Thai
+    assert '<a href="https://example.org/nan"' in details
+    thai_hours = "จันทร์–ศุกร์ 08:30–16:30"
+    assert thai_hours in details
+    assert f'name="opening_hours" value="{thai_hours}"' in page  # the form, in words too
+    assert "mon-fri" not in page.split('id="dir-edit"')[1].lower()
+    assert _post(client, token, f"{URL}/nan-clinic", _form(
+        "nan-clinic", opening_hours=thai_hours)).headers["location"].endswith("done=unchanged")
+    assert _post(client, token, f"{URL}/nan-clinic", _form(
+        "nan-clinic", opening_hours="จันทร์–เสาร์ 08:00–12:00, อาทิตย์ 09:00–10:00",
+        confidence="high")).status_code == 303
+    stored = in_session(by_external_id, "nan-clinic")
+    assert stored.opening_hours == "mon-sat 08:00-12:00, sun 09:00-10:00"
+    history_html = client.get(f"{URL}/nan-clinic").text.split('id="dir-history"')[1]
+    assert "จันทร์–เสาร์ 08:00–12:00" in history_html  # old and new values in the reader's words
+    assert text("dashboard_directory", "dir_confidence_high", "th") in history_html
+    assert ">high<" not in history_html and "mon-" not in history_html
+
+
+def test_a_sample_card_in_thai_says_sample_once(app_env: str) -> None:
+    """The bundled samples are labelled by every surface (the card's label); their names do not
+    carry a second "(ตัวอย่าง)"."""
+    from sqlalchemy import select
+
+    from referral_directory.bundled import load_bundled
+    from referral_directory.cards import service_card
+    from referral_directory.models import Service
+
+    with session_scope() as session:
+        load_bundled(session, include_samples=True)
+        samples = list(session.scalars(select(Service).where(Service.sample.is_(True))))
+        assert len(samples) > 100
+        for service in samples:
+            for language, word in (("th", "ตัวอย่าง"), ("en", "sample")):
+                name = service_card(service, language)["name"]
+                assert name.lower().count(word) == 1, name
+
+
+def test_a_sample_suggested_on_a_thai_case_page_is_labelled_once(gateway: Gateway,
+                                                                  app_env: str) -> None:
+    from referral_directory.bundled import load_bundled
+
+    with session_scope() as session:
+        load_bundled(session, include_samples=True)
+    in_session(add_caseworker, "worker", PASSWORD, "caseworker", None)
+    thai = gateway.create_case(conversation_id="c-rayong", priority="high", source="request",
+                               language="th", province="Rayong").json()["id"]
+    lao = gateway.create_case(conversation_id="c-rayong-lo", priority="high", source="request",
+                              language="lo", province="Rayong").json()["id"]
+    client, _ = login(gateway, "worker")
+    for case_id, words in ((thai, ("ตัวอย่าง",)), (lao, ("ຕົວຢ່າງ", "ตัวอย่าง"))):
+        page = client.get(f"/dashboard/cases/{case_id}").text
+        cards = page.split('class="service" data-service-id=')[1:]
+        assert cards, "Rayong has only samples: they are suggested"
+        for card in cards:
+            shown = card.split("<small>")[0]
+            for word in words:  # the person's label; the interface's word when it differs
+                assert shown.count(word) == 1, shown

@@ -119,9 +119,9 @@ def test_kustomization_lists_every_manifest() -> None:
     assert set(kustomization["resources"]) == files
 
 
-#: One gateway until the multi-replica work of issue 21 lands (a starting gateway re-queues
-#: events another replica holds; live updates stay on one replica): no budget, no autoscaler.
-SINGLE_REPLICA = {"saphan-gateway"}
+#: Deployments that must run as one replica (none: gateways claim events by lease and relay
+#: live updates across replicas, see docs/operations.md).
+SINGLE_REPLICA: set[str] = set()
 
 
 def test_topology_replicas_budgets_and_autoscaling() -> None:

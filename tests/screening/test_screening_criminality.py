@@ -3,13 +3,19 @@ for expert review, recorded beside the ILO/EC result without changing it."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from saphan.language import LANGUAGES, detect_language
 from screening import store
 from screening.adaptive import AdaptivePlanner
-from screening.criminality import MODULE, default_criminality
+from screening.criminality import CRIMINALITY_FILE, MODULE, default_criminality, load_criminality
+from screening.errors import ScreeningDataError
 from screening.explain import explain
 from screening.loader import ScreeningData
+from screening.questionnaire import REVIEW_LANGUAGES
 from screening.scoring import score
 from screening.session import ScreeningSession
 from testsupport.databases import scoped
@@ -91,3 +97,22 @@ def test_module_answers_are_stored_with_the_result(
     scoped(store.save_record)(record, None)
     row = scoped(store.load_record)(record.id)
     assert store.to_record(row).result.module == record.result.module
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_person_text_of_the_module_is_in_all_five_languages(lang: str) -> None:
+    """What the person reads of every module item, in their own script; my/km/lo are machine
+    drafts marked for review exactly as the questionnaire marks them (`review: true`)."""
+    for item in default_criminality().items:
+        text, shown, needs_review = item.person.for_person(lang)
+        assert shown == lang and detect_language(text) == lang, (item.id, lang)
+        assert needs_review is (lang in REVIEW_LANGUAGES), (item.id, lang)
+
+
+def test_a_module_item_without_a_lao_draft_fails_with_the_file_name(tmp_path: Path) -> None:
+    raw = yaml.safe_load(CRIMINALITY_FILE.read_text("utf-8"))
+    del raw["items"][0]["person"]["lo"]
+    bad = tmp_path / "forced_criminality.yml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    with pytest.raises(ScreeningDataError, match=r"forced_criminality\.yml"):
+        load_criminality(bad)
