@@ -11,9 +11,11 @@ agency (`CaseworkerRecipient.agency`, None = of every case). A hand-over to anot
 (`cases.referrals`) tells that agency's recipients with an anonymous text, and once more when
 it is still pending past its due time (`remind_referrals`, run by the re-notify loop).
 
-Hand-off has one source of truth, the case row's `handoff_active`. The gateway calls
-`to_case` (its `HandoffHook`) before every message it would send to Rasa; while the flag is
-set the message goes into the case transcript and never to Rasa. Rasa is not paused (its
+Hand-off has one source of truth, the case row's `handoff_active`. The gateway reads it with
+`in_handoff` in the transaction that claims a person's event, and calls `to_case` (its
+`HandoffHook`) before a message it would send to Rasa when the flag was set then (or when it
+could not ask); while the flag is set the message goes into the case transcript and never to
+Rasa. Rasa is not paused (its
 tracker knows nothing of the hand-off), so ending a hand-off is clearing the flag: the user's
 next message reaches the bot again.
 """
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agencies import routing
@@ -36,7 +39,7 @@ from cases import notification_limits, referrals, service
 from cases.live import Broker, case_summary
 from cases.models import Case, CaseReferral
 from cases.ports import UserMessenger
-from cases.vocab import CLOSED_STATUSES
+from cases.vocab import CLOSED_STATUSES, OPEN_STATUSES
 from content.catalogue import text as catalogue_text
 from content.keywords import load_matcher
 from saphan.db import run_in_session, utcnow
@@ -109,6 +112,18 @@ def _referral_notice(session: Session, referral: CaseReferral | int) -> Referral
 def _due_referral_notices(session: Session) -> list[ReferralNotice]:
     found = (_referral_notice(session, r) for r in referrals.due_for_reminder(session))
     return [n for n in found if n is not None]
+
+
+def in_handoff(session: Session, conversation_id: str) -> bool:
+    """Whether the conversation is in a live hand-off (the newest open case's flag, as
+    `service.handoff_case_for` decides), read on the caller's session: the gateway asks it in
+    the transaction that claims the person's event, so the common answer "no" costs one
+    indexed read instead of a transaction of its own (`CaseRuntime.to_case` then runs only
+    for conversations in a hand-off)."""
+    return bool(session.connection().execute(  # Core: no ORM bookkeeping on the hot path
+        select(Case.handoff_active).where(Case.conversation_id == conversation_id,
+                                          Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.id.desc()).limit(1)).scalar())
 
 
 def _forward(session: Session, conversation_id: str, text: str, emergency: bool,
@@ -354,6 +369,10 @@ class CaseRuntime:
                 return
         message = await run_in_session(service.add_message, case.id, "system", note)
         self.live.publish("message", case_id=case.id, message_id=message.id, sender="system")
+
+    def in_handoff(self, session: Session, conversation_id: str) -> bool:
+        """The gateway's cheap pre-check (`HandoffHook.in_handoff`): see `in_handoff`."""
+        return in_handoff(session, conversation_id)
 
     async def to_case(self, conversation_id: str, text: str,
                       location: dict[str, Any] | None = None) -> Forwarded | None:

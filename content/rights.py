@@ -2,7 +2,9 @@
 
 Every topic has its answer and keywords in all five languages; the review state of a
 language comes from `review_by_language` (my/km/lo: machine drafts), like the text catalogue,
-and showing an unreviewed answer is logged the same way (topic and language only)."""
+and showing an unreviewed answer is logged the same way (topic and language only). A topic's
+own `review_<lang>: {state, by, date}` line (written by `saphan texts import` when a
+translator reviews one answer) overrides the file-wide record for that answer."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from content import CONTENT_DIR
-from content.catalogue import REVIEW_STATES, CatalogueError, fill_facts
+from content.catalogue import REVIEW_STATES, CatalogueError, Review, fill_facts
 from content.keywords import normalise
 from saphan.language import LANGUAGES
 
@@ -51,7 +53,12 @@ class RightsAnswer:
         return self.answer[language]
 
 
-def _topic(name: str, raw: dict, review: dict[str, str]) -> RightsAnswer:
+def _topic(name: str, raw: dict, records: dict[str, Review]) -> RightsAnswer:
+    records = {**records, **_records(
+        {lang: raw[f"review_{lang}"] for lang in RIGHTS_LANGUAGES if f"review_{lang}" in raw},
+        f"topic {name!r}")}
+    review = {lang: records[lang].state if lang in records else "reviewed"
+              for lang in RIGHTS_LANGUAGES}
     answer = raw.get("answer") or {}
     keywords = raw.get("keywords") or {}
     missing = [lang for lang in RIGHTS_LANGUAGES if not answer.get(lang) or not keywords.get(lang)]
@@ -70,29 +77,49 @@ def _topic(name: str, raw: dict, review: dict[str, str]) -> RightsAnswer:
                         bool(raw["verified"]), raw.get("note"), words, review)
 
 
-def _reviews(raw: object) -> dict[str, str]:
-    """Review state per language from `review_by_language` (the catalogue's states)."""
+def _records(raw: object, where: str) -> dict[str, Review]:
+    """Review records per language (the catalogue's states); a language without one is
+    reviewed."""
     if not isinstance(raw, dict) or not set(raw) <= set(RIGHTS_LANGUAGES):
-        raise RightsError("review_by_language: a mapping of language codes")
-    states = {}
+        raise RightsError(f"{where}: review_by_language: a mapping of language codes")
+    records = {}
     for lang, record in raw.items():
         if (not isinstance(record, dict) or record.get("state") not in REVIEW_STATES
                 or not record.get("by") or not record.get("date")):
-            raise RightsError(f"review_by_language.{lang}: needs state, by and date")
-        states[lang] = record["state"]
-    return {lang: states.get(lang, "reviewed") for lang in RIGHTS_LANGUAGES}
+            raise RightsError(f"{where}: review of {lang}: needs state, by and date")
+        records[lang] = Review(record["state"], str(record["by"]), str(record["date"]))
+    return records
 
 
-@lru_cache
-def load_rights(path: Path = RIGHTS_FILE) -> dict[str, RightsAnswer]:
+def answer_sources(path: Path = RIGHTS_FILE
+                   ) -> dict[str, tuple[dict[str, str], dict[str, Review]]]:
+    """Per topic, for translators: the answers as written (placeholders unfilled) and the
+    review record of each language that has one (the others are reviewed)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    review = _reviews(data.get("review_by_language") or {})
-    topics = {name: _topic(name, raw, review)
+    shared = _records(data.get("review_by_language") or {}, str(path))
+    sources = {}
+    for name, raw in (data.get("topics") or {}).items():
+        own = _records({lang: raw[f"review_{lang}"] for lang in RIGHTS_LANGUAGES
+                        if f"review_{lang}" in raw}, f"topic {name!r}")
+        sources[name] = (dict(raw.get("answer") or {}), {**shared, **own})
+    return sources
+
+
+def read_rights(path: Path = RIGHTS_FILE) -> dict[str, RightsAnswer]:
+    """Load and check a knowledge base file (uncached: `load_rights` is the cached one)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    records = _records(data.get("review_by_language") or {}, str(path))
+    topics = {name: _topic(name, raw, records)
               for name, raw in (data.get("topics") or {}).items()}
     missing = [t for t in REQUIRED_TOPICS if t not in topics]
     if missing:
         raise RightsError(f"{path}: missing topics {missing}")
     return topics
+
+
+@lru_cache
+def load_rights(path: Path = RIGHTS_FILE) -> dict[str, RightsAnswer]:
+    return read_rights(path)
 
 
 def find_topic(question: str | None, topics: dict[str, RightsAnswer] | None = None

@@ -77,6 +77,9 @@ PHONE = re.compile(r"(?<![\d+])(?:\+\d{1,3}[ -]?)?0?\d{1,2}[ -]?\d{3}[ -]?\d{3,4
 # Streams end after this long and the browser reconnects (a page refreshes on reconnect), so
 # open dashboards never hold up a gateway shutdown for longer.
 STREAM_MAX_S = 30.0
+#: Queue rows per page ("show more" adds as many): the page no longer renders every open case
+#: (benchmarks/growth.md).
+QUEUE_PAGE = 100
 
 router = APIRouter()
 router.include_router(internal_router)
@@ -148,11 +151,12 @@ def switch_language(request: Request, login: CheckedCaseworker, db: DbDep) -> Re
 
 
 # -- queue -----------------------------------------------------------------------------------
-def _queue_context(db: Session, login: Login, settings: Settings,
-                   show: str = "all", label: str = "") -> dict[str, Any]:
+def _queue_context(db: Session, login: Login, settings: Settings, show: str = "all",
+                   label: str = "", limit: int = QUEUE_PAGE) -> dict[str, Any]:
     """The open cases the login's agency is on (filter `show`, and `label`: one of the
-    agency's labels; overdue first: `timing`), with the agency's own assignee and labels, the
-    response clock and, for a case shared with it, the owning agency's name."""
+    agency's labels; overdue first: `timing`), the first `limit` of them (`more`: how many
+    are not shown), with the agency's own assignee and labels, the response clock and, for a
+    case shared with it, the owning agency's name."""
     views = queue_views(db, login.worker)
     clocks = timing.timings(db, [v.case for v in views], settings.case_sla_s())
     workers = {w.id: w.display_name for w in active_caseworkers(db)}
@@ -164,7 +168,9 @@ def _queue_context(db: Session, login: Login, settings: Settings,
     if tags["label_chosen"] is not None:
         chosen = tags["label_chosen"].id
         rows = [v for v in rows if chosen in {x.id for x in tags["labels_by_case"][v.case.id]}]
-    return {"rows": rows, "clocks": clocks, **tags,
+    limit = max(QUEUE_PAGE, limit)
+    return {"rows": rows[:limit], "more": max(0, len(rows) - limit), "limit": limit,
+            "next_limit": limit + QUEUE_PAGE, "clocks": clocks, **tags,
             "duration": _duration(login.language), "show": show, "filters": timing.FILTERS,
             "workers": workers, "notifications_held": held,
             "agency_names": _agency_names(db, owners, login.language)}
@@ -182,17 +188,19 @@ def _agency_names(db: Session, agency_ids: set[int | None], language: str) -> di
 
 @pages.get("", response_class=HTMLResponse)
 def queue_page(request: Request, login: CurrentCaseworker, db: DbDep, settings: SettingsDep,
-               runtime: RuntimeDep, show: str = "all", label: str = "") -> HTMLResponse:
+               runtime: RuntimeDep, show: str = "all", label: str = "",
+               limit: int = QUEUE_PAGE) -> HTMLResponse:
     return render(request, "queue.html", login, login.language,
-                  **_queue_context(db, login, settings, show, label),
+                  **_queue_context(db, login, settings, show, label, limit),
                   pushes_held=runtime.pushes_held(db))  # LINE's monthly limit: a banner
 
 
 @pages.get("/queue/rows", response_class=HTMLResponse)
 def queue_rows(request: Request, login: CurrentCaseworker, db: DbDep,
-               settings: SettingsDep, show: str = "all", label: str = "") -> HTMLResponse:
+               settings: SettingsDep, show: str = "all", label: str = "",
+               limit: int = QUEUE_PAGE) -> HTMLResponse:
     return render(request, "_queue_rows.html", login, login.language,
-                  **_queue_context(db, login, settings, show, label))
+                  **_queue_context(db, login, settings, show, label, limit))
 
 
 def _case_id_of(event: dict[str, Any]) -> int | None:

@@ -5,6 +5,13 @@ with exponential backoff (honouring `Retry-After`); another 4xx is final (`LineR
 carry `X-Line-Retry-Key` so a retry never duplicates a message
 (LINE answers 409 when that key was already accepted). A 429 whose body says the monthly limit
 is reached is not a rate limit: retrying within seconds cannot help (`QuotaExhausted`).
+
+Proxies: the SDK's aiohttp session has `trust_env=True`, which re-reads the proxy variables
+and `~/.netrc` on every request (a few per cent of the gateway's CPU per message). Each
+channel's client instead gets one session with `trust_env=False` and the proxy for the LINE
+API host resolved once from the environment when the client is made (`HTTPS_PROXY`/
+`HTTP_PROXY`, `NO_PROXY`, proxy credentials in the URL or `~/.netrc`): a proxy still works,
+but a change to those variables needs a gateway restart.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
@@ -22,6 +31,7 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
+from yarl import URL
 
 from gateway.channels import Channel
 from saphan.settings import Settings
@@ -69,15 +79,30 @@ class LineSender:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._clients: dict[str, AsyncApiClient] = {}
+        self._apis: dict[str, AsyncMessagingApi] = {}  # built once per channel, not per send
 
     def _api(self, channel: Channel) -> AsyncMessagingApi:
-        client = self._clients.get(channel.name)
-        if client is None:
-            config = Configuration(
-                host=self.settings.line_api_base_url, access_token=channel.access_token
-            )
-            client = self._clients[channel.name] = AsyncApiClient(config)
-        return AsyncMessagingApi(client)
+        api = self._apis.get(channel.name)
+        if api is None:
+            client = self._clients[channel.name] = self._client(channel)
+            api = self._apis[channel.name] = AsyncMessagingApi(client)
+        return api
+
+    def _client(self, channel: Channel) -> AsyncApiClient:
+        """The SDK client with the environment's proxy read once (see the module docstring)."""
+        config = Configuration(host=self.settings.line_api_base_url,
+                               access_token=channel.access_token)
+        proxy, headers = env_proxy(self.settings.line_api_base_url)
+        if proxy is not None:
+            config.proxy, config.proxy_headers = proxy, headers
+        client = AsyncApiClient(config)
+        rest = client.rest_client
+        sdk_session = rest.pool_manager  # trust_env=True: per request proxy and netrc reads
+        rest.pool_manager = aiohttp.ClientSession(connector=sdk_session.connector,
+                                                  trust_env=False)
+        sdk_session.detach()  # the connector (and its TLS settings) now belong to ours
+        rest.proxy, rest.proxy_headers = config.proxy, config.proxy_headers
+        return client
 
     async def reply(self, channel: Channel, reply_token: str, messages: list[dict]) -> bool:
         """True when LINE accepted the reply; False when it did not (token expired/invalid,
@@ -158,6 +183,17 @@ class LineSender:
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
+        self._apis.clear()
+
+
+def env_proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
+    """The proxy the environment names for `url` (as aiohttp's `trust_env` would find it)
+    and its Proxy-Authorization header, or (None, None)."""
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return None, None
+    return str(proxy), ({"Proxy-Authorization": auth.encode()} if auth is not None else None)
 
 
 def _retry_after(headers: Any) -> float | None:

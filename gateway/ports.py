@@ -20,6 +20,12 @@ class Forwarded(Protocol):
 class HandoffHook(Protocol):
     """Asked before a user's message goes to Rasa (implemented by the case runtime)."""
 
+    def in_handoff(self, session: Session, conversation_id: str) -> bool:
+        """Whether the conversation is in a live hand-off, read on the caller's session (the
+        claim's transaction) without writing. Optional: without it `to_case` is asked for
+        every message."""
+        ...
+
     async def to_case(self, conversation_id: str, text: str,
                       location: dict[str, Any] | None) -> Forwarded | None:
         """`Forwarded` when the conversation is in a live hand-off and the message was put

@@ -91,14 +91,20 @@ def _take_first_answer(session: Session, job: Job, kind: str,
                          batches(messages))
 
 
+#: Event types whose processing may ask Rasa (and so the hand-off hook first).
+_MAY_ASK_RASA = frozenset({"message", "postback"})
+
+
 @dataclass
 class Turn:
     """A claimed event with what its processing starts from, read in the claim's transaction:
-    batches recorded for it on earlier attempts and its user (None for an erased event)."""
+    batches recorded for it on earlier attempts, its user (None for an erased event) and
+    whether the person was in a live hand-off then (None: not asked; `to_case` decides)."""
 
     job: Job
     recorded: list[outbox.Outgoing] = field(default_factory=list)
     user: users.User | None = None
+    in_handoff: bool | None = None
 
 
 @dataclass
@@ -128,6 +134,8 @@ class EventProcessor:
         self.rasa = rasa
         self.delivery = delivery
         self.handoff = handoff
+        #: the hook's read-only pre-check, if it has one (test doubles may not)
+        self._in_handoff = getattr(handoff, "in_handoff", None)
 
     def claim(self, session: Session, channel: str, line_user_id: str) -> Claimed:
         """Claim the person's next due event (`inbox.claim`) and read what processing it
@@ -141,6 +149,9 @@ class EventProcessor:
         if job.event_type != inbox.ERASED:  # an erased person's row must not come back
             turn.user = users.get_or_create(session, channel, line_user_id,
                                             self.settings.pseudonym_key.get_secret_value())
+            if self._in_handoff is not None and job.event_type in _MAY_ASK_RASA:
+                # read here, so a person not in a hand-off costs no transaction of the hook's
+                turn.in_handoff = self._in_handoff(session, turn.user.conversation_id)
         return Claimed(turn)
 
     def _finish(self, session: Session, job: Job, claim_next: bool) -> Claimed | None:
@@ -231,13 +242,14 @@ class EventProcessor:
             if data.startswith(LANGUAGE_POSTBACK_PREFIX):
                 await self._set_language(job, data[len(LANGUAGE_POSTBACK_PREFIX):])
             elif data:
-                await self._ask_rasa(job, channel, user, data, None)
+                await self._ask_rasa(turn, channel, user, data, None)
         elif kind == "message":
             message = event.get("message")
-            await self._message(job, channel, user, message if isinstance(message, dict) else {})
+            await self._message(turn, channel, user, message if isinstance(message, dict) else {})
 
-    async def _message(self, job: Job, channel: Channel, user: users.User,
+    async def _message(self, turn: Turn, channel: Channel, user: users.User,
                        message: dict[str, Any]) -> None:
+        job = turn.job
         mtype = message.get("type")
         if mtype == "text":
             body = str(message.get("text", ""))
@@ -245,19 +257,22 @@ class EventProcessor:
             if language != user.language:
                 await self._keep_language(job, channel, language)
                 user = users.User(**{**user.__dict__, "language": language})
-            await self._ask_rasa(job, channel, user, body, None)
+            await self._ask_rasa(turn, channel, user, body, None)
         elif mtype == "location":
             location = {k: message.get(k) for k in ("latitude", "longitude", "address")}
-            await self._ask_rasa(job, channel, user, LOCATION_INTENT, location)
+            await self._ask_rasa(turn, channel, user, LOCATION_INTENT, location)
         elif mtype in MEDIA_TYPES:
             reply = text_message(text("gateway", "please_type", user.language))
             person = text("gateway", "talk_to_person", user.language)
             reply["quickReply"] = quick_reply([{"title": person, "payload": REQUEST_HUMAN_PAYLOAD}])
             await self.delivery.answer(job, "answer", [reply])
 
-    async def _ask_rasa(self, job: Job, channel: Channel, user: users.User, message: str,
+    async def _ask_rasa(self, turn: Turn, channel: Channel, user: users.User, message: str,
                         location: dict[str, Any] | None) -> None:
-        forwarded = await self.handoff.to_case(user.conversation_id, message, location)
+        job = turn.job
+        forwarded = None
+        if turn.in_handoff is not False:  # not in a hand-off when claimed: no hook transaction
+            forwarded = await self.handoff.to_case(user.conversation_id, message, location)
         if forwarded:  # live handoff: the message went to the case transcript, not to Rasa
             ack = handoff_ack(forwarded, message if location is None else "", user.language)
             if ack:
@@ -338,7 +353,8 @@ class EventProcessor:
             language = profile_language
         await run(users.update_user, job.channel, job.line_user_id, active=True)
         await self._keep_language(job, channel, language)
-        welcome = text_message(text("gateway", "welcome", language))
+        welcome = text_message(text("gateway", "welcome", language,
+                                    retention_months=self.settings.retention_closed_case_months))
         welcome["quickReply"] = quick_reply([
             {"title": native_name(code), "payload": f"{LANGUAGE_POSTBACK_PREFIX}{code}"}
             for code in offered

@@ -4,8 +4,10 @@ so each user's events run in order and different users run in parallel.
 Event-driven: the webhook names the people whose events it stored (`wake(people)`) and their
 workers start at once; a worker claims the person's next event in the transaction that
 finishes the previous one. The dispatcher's database round (due users, retries, other
-replicas' events) runs every `POLL_S`, after a worker leaves events it could not claim, and on
-a `wake()` without names.
+replicas' events) runs after a worker leaves events it could not claim, on a `wake()` without
+names, exactly when the next retry is due, and otherwise every `POLL_S` — stretched, while
+rounds find nothing to do, to at most `IDLE_POLL_S` (an idle gateway then costs a query every
+few seconds instead of every second; the first event seen puts it back to `POLL_S`).
 
 Simulator users have their own, smaller lane (`simulator_workers` slots): however many of them
 queue up, LINE users' events never wait for a slot behind them.
@@ -32,6 +34,10 @@ from saphan.logging import log_ids
 
 log = logging.getLogger("saphan.gateway.workers")
 POLL_S = 1.0
+#: The longest gap between rounds of an idle dispatcher: bounds how late it finds events that
+#: nobody woke it for (stored by a replica that stopped before claiming them). Retries that
+#: come due and released orphans are looked for at their time regardless.
+IDLE_POLL_S = 5.0
 #: A person's event stored while their worker is busy is usually claimed by that worker a
 #: moment later (it was sending the previous answer); only if it still waits after this long
 #: are waiting messages searched for an emergency (`_answer_waiting_emergencies`).
@@ -52,6 +58,7 @@ class InboxWorkers:
         self._holding: set[int] = set()  # ids of the events this process's workers hold
         self._next_sweep = 0.0
         self._next_round = 0.0  # when the dispatcher's next database round is due
+        self._poll_s = POLL_S  # the gap between rounds now (grows while idle, `IDLE_POLL_S`)
         self.lease_s = processor.settings.inbox_lease_s
         #: leases are renewed and expired ones released well within one lease
         self._sweep_s = min(SWEEP_S, self.lease_s / 3)
@@ -75,6 +82,7 @@ class InboxWorkers:
             self._round = True
             self._wake.set()
             return
+        self._poll_s = POLL_S  # traffic: rounds at their usual pace again
         for key in people:
             if key in self._active:
                 self._dirty.add(key)
@@ -110,6 +118,7 @@ class InboxWorkers:
                     released = await run(inbox.release_orphans, set(self._holding))
                     if released:
                         log.warning("released %s events whose worker was gone", released)
+                        full = True  # their people are due now
                 scan = self._scan_at and now >= self._scan_at
                 if scan:
                     self._scan_at = 0.0
@@ -122,9 +131,11 @@ class InboxWorkers:
                     due, later = await run(inbox.users_with_due_events)
                     for key in due:
                         self._start(key)
-                    wait = POLL_S
+                    busy = bool(due or self._active)  # a later retry: woken at its time below
+                    self._poll_s = POLL_S if busy else min(IDLE_POLL_S, self._poll_s * 2)
+                    wait = self._poll_s
                     if later is not None:
-                        wait = max(0.05, min(POLL_S, (later - utcnow()).total_seconds()))
+                        wait = max(0.05, min(wait, (later - utcnow()).total_seconds()))
                     self._next_round = time.monotonic() + wait
             except Exception:
                 log.exception("inbox dispatch failed; retrying")

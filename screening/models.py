@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saphan.crypto import TOKEN_COLUMN, EncryptedText
@@ -63,6 +63,12 @@ class ScreeningRow(Base):
     result: Mapped[str] = mapped_column(EncryptedText)  # JSON of ScreeningResult.to_dict()
     category: Mapped[str] = mapped_column(String(40))
     stopped_early: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "officer" or "person" (the person answered on the phone: `screening.person_mode`).
+    answered_by: Mapped[str] = mapped_column(String(16), default="officer",
+                                             server_default="officer")
+    person_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: The person answered through texts not yet reviewed by a native speaker.
+    drafts_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes_encrypted: Mapped[str | None] = mapped_column(  # a token of saphan.crypto
         Text, nullable=True, info={TOKEN_COLUMN: True})
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from content.catalogue import text as catalogue_text
 from saphan.http_types import DbSession
+from saphan.language import language_name
 from saphan.settings import Settings, get_settings
 from screening.explain import Explanation, explain
 from screening.htcds import to_htcds
@@ -99,6 +100,10 @@ def packet_json(record: ScreeningRecord) -> dict[str, Any]:
             "answers": dict(record.answers),
             "result": record.result.to_dict(),
             "stopped_early": record.stopped_early,
+            # Person-facing mode: HTCDS has no field for who answered or in which language.
+            "answered_by": record.answered_by,
+            "person_language": record.person_language,
+            "drafts_shown": record.drafts_shown,
         },
         "explanation": {lang: explanation.render()
                         for lang, explanation in explanations(record).items()},
@@ -111,6 +116,18 @@ def _environment() -> Environment:
                        autoescape=select_autoescape(["html"]))
 
 
+def answered_by(record: ScreeningRecord, lang: str) -> str:
+    """Who gave the answers, in `lang`: the officer, or the person in person-facing mode (in
+    which language, and whether unreviewed drafts were shown)."""
+    if record.answered_by != "person":
+        return catalogue_text("screening", "packet_answered_officer", lang)
+    language = language_name(record.person_language or "", lang)
+    said = catalogue_text("screening", "packet_answered_person", lang, language=language)
+    if record.drafts_shown:
+        said += f"; {catalogue_text('screening', 'packet_answered_drafts', lang)}"
+    return said
+
+
 def packet_html(record: ScreeningRecord, json_href: str) -> str:
     """The readable summary: Thai, then English; every text from the catalogue."""
     def t(key: str, lang: str, **values: object) -> str:
@@ -119,6 +136,7 @@ def packet_html(record: ScreeningRecord, json_href: str) -> str:
     return _environment().get_template("packet.html").render(
         record=record, explanations=explanations(record), t=t, json_href=json_href,
         languages=PACKET_LANGUAGES,
+        answered={lang: answered_by(record, lang) for lang in PACKET_LANGUAGES},
     )
 
 

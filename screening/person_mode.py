@@ -18,7 +18,7 @@ Framework-free: the state is `SessionState.person_mode`; the adapters render `Pe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -157,6 +157,16 @@ def drafts_used(session: ScreeningSession) -> int:
     mode)."""
     mode = session.state.person_mode
     return len(mode.drafts) if mode else 0
+
+
+def record_marks(mode: PersonModeState | None) -> dict[str, Any]:
+    """What the screening record keeps of person mode (`ScreeningRecord` fields): whether the
+    person answered any question themselves, in which language (the last hand-over's), and
+    whether any text they answered through was an unreviewed draft."""
+    if mode is None or not mode.answered:
+        return {"answered_by": "officer", "person_language": None, "drafts_shown": False}
+    return {"answered_by": "person", "person_language": mode.lang,
+            "drafts_shown": bool(mode.drafts)}
 
 
 def _mode(session: ScreeningSession) -> PersonModeState:

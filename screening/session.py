@@ -22,7 +22,7 @@ from screening.adaptive import AdaptivePlanner
 from screening.cards import REST_ANSWERS, Card, next_card
 from screening.criminality import MODULE, ModuleItem, default_criminality, wanted
 from screening.loader import ScreeningData
-from screening.person_mode import PersonModeState
+from screening.person_mode import PersonModeState, record_marks
 from screening.questionnaire import ANSWER_IDS, Bilingual, ContextQuestion, Item
 from screening.records import ScreeningRecord
 from screening.scoring import (
@@ -506,4 +506,5 @@ class ScreeningSession:
             answers=dict(self.state.answers),
             result=result,
             stopped_early=self.stopped_early,
+            **record_marks(self.state.person_mode),
         )

@@ -48,6 +48,9 @@ def save_record(
         result=json.dumps(record.result.to_dict(), ensure_ascii=False, sort_keys=True),
         category=record.result.category,
         stopped_early=record.stopped_early,
+        answered_by=record.answered_by,
+        person_language=record.person_language,
+        drafts_shown=record.drafts_shown,
         notes_encrypted=token,
     )
     session.add(row)
@@ -64,6 +67,9 @@ def to_record(row: ScreeningRow) -> ScreeningRecord:
         answers=json.loads(row.answers),
         result=_result(json.loads(row.result)),
         stopped_early=row.stopped_early,
+        answered_by="person" if row.answered_by == "person" else "officer",
+        person_language=row.person_language,
+        drafts_shown=row.drafts_shown,
         id=row.id,
         created_at=row.created_at,
     )
@@ -107,9 +113,9 @@ def all_records(session: Session) -> list[ScreeningRecord]:
 
 def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]:
     """"Delete my data": screenings referred to the conversation's cases lose the answers, the
-    context, the notes and which indicators were found; the category, questionnaire version,
-    agency and date stay (the anonymised statistics). Runs before the cases' eraser, which
-    unlinks the cases from the conversation."""
+    context, the notes, which indicators were found and the person's language; the category,
+    questionnaire version, agency, date and who answered stay (the anonymised statistics).
+    Runs before the cases' eraser, which unlinks the cases from the conversation."""
     case_ids = case_ids_of(session, conversation_id)
     if not case_ids:
         return {"screenings_anonymised": 0}
@@ -120,4 +126,5 @@ def erase_conversation(session: Session, conversation_id: str) -> dict[str, int]
         row.result = json.dumps({**result, "positive_dimensions": [], "indicators": {}},
                                 ensure_ascii=False, sort_keys=True)
         row.notes_encrypted = None
+        row.person_language = None
     return {"screenings_anonymised": len(rows)}

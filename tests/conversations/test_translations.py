@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from content.catalogue import TEXTS_DIR, load_catalogue
+from content.rights import RIGHTS_FILE, load_rights, read_rights
 
 
 @pytest.fixture
@@ -27,8 +28,8 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def export(texts_dir: Path, language: str) -> list[dict[str, str]]:
-    code, output = run("export", "--language", language, "--texts-dir", str(texts_dir))
+def export(texts_dir: Path, language: str, *more: str) -> list[dict[str, str]]:
+    code, output = run("export", "--language", language, "--texts-dir", str(texts_dir), *more)
     assert code == 0, output
     return list(csv.DictReader(io.StringIO(output)))
 
@@ -124,3 +125,66 @@ def test_a_bad_row_imports_nothing_and_says_which_row(tmp_path: Path, texts_dir:
 def test_export_refuses_an_unknown_format_or_language(texts_dir: Path) -> None:
     assert run("export", "--language", "my", "--format", "xliff")[0] == 2
     assert run("export", "--language", "xx")[0] == 2
+
+
+@pytest.fixture
+def rights_file(tmp_path: Path) -> Path:
+    copy = tmp_path / "rights.yml"
+    shutil.copy(RIGHTS_FILE, copy)
+    return copy
+
+
+def test_rights_answers_round_trip_with_their_review_state(
+        tmp_path: Path, texts_dir: Path, rights_file: Path) -> None:
+    where = ("--texts-dir", str(texts_dir), "--rights-file", str(rights_file))
+    code, output = run("export", "--language", "lo", *where)
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    rights = {r["key"]: r for r in rows if r["namespace"] == "rights"}
+    assert set(rights) == set(load_rights(RIGHTS_FILE))  # every topic, after the texts
+    assert rights["minimum_wage"]["placeholders"] == "hotline_labour"
+    assert rights["documents"]["english"].startswith("Your employer or agent may not keep")
+    assert all(r["review_state"] == "machine_draft" for r in rights.values())
+
+    before = rights_file.read_text("utf-8")
+    code, output = run("import", str(write(tmp_path, rows)), *where)  # unchanged: no write
+    assert code == 0 and "changed 0 text(s); marked 0 reviewed" in output, output
+    assert rights_file.read_text("utf-8") == before
+
+    rights["documents"].update(review_state="reviewed", reviewed_by="Khamla",
+                               reviewed_on="2026-12-08")  # checked, wording kept
+    new_wage = rights["minimum_wage"]["text"].replace("ນາຍຈ້າງຕ້ອງຈ່າຍ", "ນາຍຈ້າງຕ້ອງຈ່າຍເງິນ")
+    rights["minimum_wage"]["text"] = new_wage  # reworded, not yet reviewed
+    code, output = run("import", str(write(tmp_path, rows)), *where)
+    assert code == 0, output
+    assert "changed 1 text(s); marked 1 reviewed" in output
+
+    topics = read_rights(rights_file)
+    assert topics["documents"].review["lo"] == "reviewed"
+    assert topics["documents"].review["km"] == "machine_draft"  # other languages as were
+    assert topics["minimum_wage"].review["lo"] == "draft"
+    assert topics["working_hours"].review["lo"] == "machine_draft"  # other topics as were
+    assert topics["minimum_wage"].answer["lo"].startswith("ນາຍຈ້າງຕ້ອງຈ່າຍເງິນ")
+    assert "{hotline_labour}" not in topics["minimum_wage"].answer["lo"]  # filled as before
+    assert "# Know-your-rights answers" in rights_file.read_text("utf-8")  # comments kept
+    again = {r["key"]: r for r in export(texts_dir, "lo", "--rights-file", str(rights_file))
+             if r["namespace"] == "rights"}
+    assert again["minimum_wage"]["text"] == new_wage
+    assert (again["documents"]["review_state"], again["documents"]["reviewed_by"]) == (
+        "reviewed", "Khamla")
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"text": "ນາຍຈ້າງຕ້ອງຈ່າຍຄ່າແຮງ"}, "placeholders"),  # {hotline_labour} lost
+    ({"key": "no_such_topic"}, "unknown key rights.no_such_topic"),
+    ({"text": "ໂທ 1546 {hotline_labour}"}, "hotline number"),
+])
+def test_a_bad_rights_row_imports_nothing(tmp_path: Path, texts_dir: Path, rights_file: Path,
+                                          change: dict[str, str], error: str) -> None:
+    where = ("--texts-dir", str(texts_dir), "--rights-file", str(rights_file))
+    rows = export(texts_dir, "lo", "--rights-file", str(rights_file))
+    next(r for r in rows if r["key"] == "minimum_wage").update(change)
+    before = rights_file.read_text("utf-8")
+    code, output = run("import", str(write(tmp_path, rows)), *where)
+    assert code == 1 and "nothing imported" in output and error in output, output
+    assert rights_file.read_text("utf-8") == before

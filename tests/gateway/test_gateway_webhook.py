@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from gateway_tcp_proxy import HOLD, TcpProxy
 from sqlalchemy import func, select
 
+from content.catalogue import text
 from gateway.app import create_app
 from gateway.models import InboxEvent, LineUser, OutboxMessage
 from gateway.signature import sign
@@ -171,6 +172,25 @@ def test_follow_welcomes_with_language_choice_and_unfollow_deactivates(client,
             user = session.execute(select(LineUser)).scalar_one()
             return not user.active and user.language == "th"
     fake_line.wait_for(inactive, timeout=10)
+
+
+@pytest.mark.parametrize("language", ["th", "en", "my", "km", "lo"])
+def test_the_welcome_says_what_is_kept_and_how_to_delete_it(
+        fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch, language: str) -> None:
+    """PDPA notice (s. 23) in the welcome, in the phone's language, with the retention period
+    from the settings (one place for the number)."""
+    monkeypatch.setenv("SAPHAN_RETENTION_CLOSED_CASE_MONTHS", "7")
+    reset_caches()
+    fake_line.set_profile("U5", language=language)
+    with TestClient(create_app()) as client:
+        raw = fake_line.webhook_body([fake_line.follow_event("U5")])
+        post(client, "public", raw, sign(SECRET, raw))
+        [reply] = fake_line.wait_for(fake_line.replies, timeout=10)
+    welcome = reply.body["messages"][0]["text"]
+    notice = text("gateway", "privacy_notice", language, retention_months=7)
+    assert welcome.endswith(notice)
+    assert " 7 " in notice and "{" not in welcome
+    assert text("gateway", "welcome", language, retention_months=7) == welcome
 
 
 def test_slow_rasa_times_out_into_the_fallback(fake_line: FakeLine, monkeypatch):

@@ -8,17 +8,31 @@ import time
 import httpx
 import pytest
 from fastapi import FastAPI
+from markupsafe import escape
+from test_screening_person_mode import FISHING_BOAT, run_person, started
 
+from content.catalogue import text as catalogue_text
+from saphan.language import language_name
 from saphan.settings import Settings, get_settings
-from screening import store
+from screening import person_mode, store
 from screening.adaptive import AdaptivePlanner
 from screening.loader import ScreeningData
-from screening.packet import PacketError, packet_token, packet_url, record_of, router
+from screening.packet import (
+    PacketError,
+    packet_html,
+    packet_json,
+    packet_token,
+    packet_url,
+    record_of,
+    router,
+)
 from screening.session import ScreeningSession
 from testsupport.databases import scoped
 from testsupport.served import ServedApp
 
 save_record = scoped(store.save_record)
+load_record = scoped(store.load_record)
+to_record = store.to_record
 FISHING = {"ex_hours": "yes", "ex_pay": "yes", "cd_documents": "yes", "cd_debt": "yes",
            "dr_job_nature": "yes", "dr_wages": "yes"}
 
@@ -92,3 +106,37 @@ def test_packet_link_opens_summary_and_htcds_json(
             response = httpx.get(served.url + bad, timeout=10)
             assert response.status_code == 404, bad
             assert record.id not in response.text
+
+
+def test_packet_says_who_answered_in_which_language_and_drafts_shown(
+    app_env: str, data: ScreeningData, planner: AdaptivePlanner
+) -> None:
+    asked = finished(data, planner).record("7", "Police Chonburi")
+    session = started("card")
+    person_mode.hand_over(session, "my")
+    run_person(session, dict.fromkeys(FISHING_BOAT, "yes"))
+    person_mode.take_back(session)
+    by_person = session.record("7", "Police Chonburi")
+    assert (by_person.answered_by, by_person.person_language, by_person.drafts_shown) == \
+        ("person", "my", True)
+    save_record(asked, None)
+    save_record(by_person, None)
+
+    stored = to_record(load_record(by_person.id))
+    html = packet_html(stored, "/x.json")
+    for lang in ("th", "en"):
+        said = catalogue_text("screening", "packet_answered_person", lang,
+                              language=language_name("my", lang))
+        drafts = catalogue_text("screening", "packet_answered_drafts", lang)
+        assert str(escape(f"{said}; {drafts}")) in html
+    assert 'data-answered-by="person" data-drafts-shown' in html
+    body = packet_json(stored)["screening"]
+    assert (body["answered_by"], body["person_language"], body["drafts_shown"]) == \
+        ("person", "my", True)
+
+    html = packet_html(to_record(load_record(asked.id)), "/x.json")
+    assert 'data-answered-by="officer">' in html
+    for lang in ("th", "en"):
+        assert catalogue_text("screening", "packet_answered_officer", lang) in html
+        assert catalogue_text("screening", "packet_answered_drafts", lang) not in html
+    assert packet_json(asked)["screening"]["answered_by"] == "officer"

@@ -10,9 +10,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from test_screening_cards import screenings
@@ -145,6 +147,31 @@ def test_early_give_back_returns_the_officer_view_and_a_second_hand_over_continu
     again = person_mode.card(session)
     assert again is not None and again.first and again.lang == "lo"
     assert person_mode.answered(session) == 1
+
+
+def test_the_record_notes_person_mode_only_when_the_person_answered() -> None:
+    session = started()
+    assert person_mode.record_marks(session.state.person_mode)["answered_by"] == "officer"
+    person_mode.hand_over(session, "km")
+    person_mode.give_back(session)  # handed back before answering anything
+    person_mode.take_back(session)
+    assert person_mode.record_marks(session.state.person_mode) == {
+        "answered_by": "officer", "person_language": None, "drafts_shown": False}
+    person_mode.hand_over(session, "en")
+    card = person_mode.card(session)
+    assert card is not None
+    person_mode.answer(session, "no", card.question_id)
+    drafts = bool(session.state.person_mode.drafts)  # type: ignore[union-attr]
+    assert person_mode.record_marks(session.state.person_mode) == {
+        "answered_by": "person", "person_language": "en", "drafts_shown": drafts}
+    person_mode.give_back(session)
+    person_mode.take_back(session)
+    person_mode.hand_over(session, "km")  # Khmer question texts are machine drafts
+    card = person_mode.card(session)
+    assert card is not None and card.needs_review
+    person_mode.answer(session, "no", card.question_id)
+    assert person_mode.record_marks(session.state.person_mode) == {
+        "answered_by": "person", "person_language": "km", "drafts_shown": True}
 
 
 def test_pause_and_resume_keep_person_mode_answers() -> None:
@@ -362,4 +389,20 @@ def test_burmese_person_mode_through_the_gateway(chat: Chat) -> None:  # noqa: F
     drafts = re.search(r"and (\d+) of the texts", said)
     assert drafts and catalogue_text("screening", "handover_drafts", lang,
                                      count=int(drafts.group(1)), language="Myanmar") in said
+    # the record and the referral packet say that the person answered, in Burmese, via drafts
+    assert (record.answered_by, record.person_language, record.drafts_shown) == \
+        ("person", "my", True)
+    (link,) = re.findall(r"https?://\S+/screening/packet/\S+", said)
+    path = link.split("/screening/packet/", 1)[1]
+    page = httpx.get(f"{chat.settings.gateway_url}/screening/packet/{path}", timeout=10).text
+    for summary_lang in ("th", "en"):
+        answered = catalogue_text("screening", "packet_answered_person", summary_lang,
+                                  language=language_name("my", summary_lang))
+        drafts_note = catalogue_text("screening", "packet_answered_drafts", summary_lang)
+        assert str(escape(f"{answered}; {drafts_note}")) in page
+    packet = httpx.get(f"{chat.settings.gateway_url}/screening/packet/{path}/htcds.json",
+                       timeout=10).json()
+    assert {k: packet["screening"][k] for k in ("answered_by", "person_language",
+                                                 "drafts_shown")} == \
+        {"answered_by": "person", "person_language": "my", "drafts_shown": True}
     assert result[-1]["text"] == bot("ask_refer", lang)
