@@ -82,6 +82,7 @@ PUBLIC = {
 }
 PATH_VALUES = {"case_id": "1", "service_id": "1", "channel_name": "public", "code": "default",
                "username": "nobody", "referral_id": "1", "external_id": "no-such-service",
+               "label_id": "1",
                "token": "no-such-token",
                "audience": "public", "conversation_id": "c-1"}
 
