@@ -2,6 +2,8 @@
 
 - `database_url`: a fresh database at the newest schema, once on SQLite and once on
   PostgreSQL when `TEST_DATABASE_URL` is set (tests using it run on both).
+- `empty_url`: an empty database (no schema), on both, for migration tests that start from an
+  older revision.
 - `app_env`: points this process's settings/engine at `database_url`.
 - `rasa_model` / `rasa_stack`: one real trained model per run (reused by content hash) and
   real Rasa + action-server processes on free ports (integration tests).
@@ -17,7 +19,7 @@ import pytest
 
 from saphan.db import reset_caches
 from testsupport.browser import chromium, new_page
-from testsupport.databases import migrated_database
+from testsupport.databases import migrated_database, postgres_schema_url, sqlite_url
 from testsupport.stack import Stack, running_stack, stack_settings
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -40,6 +42,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(params=DB_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with migrated_database(request.param, tmp_path, POSTGRES_URL) as url:
+        yield url
+
+
+@pytest.fixture(params=DB_KINDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    with postgres_schema_url(POSTGRES_URL) as url:
         yield url
 
 

@@ -4,12 +4,8 @@ accounts (cases.accounts) land in the default agency too."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from agencies import store
@@ -17,18 +13,8 @@ from agencies.vocab import DEFAULT_AGENCY_CODE
 from cases.accounts import add_caseworker
 from saphan.db import make_engine, session_scope_for
 from saphan.migrate import upgrade
-from testsupport.databases import postgres_schema_url, sqlite_url
 
 BEFORE = "0008_retention_flood_guard"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    with postgres_schema_url(os.environ["TEST_DATABASE_URL"]) as url:
-        yield url
 
 
 def test_existing_accounts_and_cases_move_into_the_default_agency(empty_url: str) -> None:

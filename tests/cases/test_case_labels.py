@@ -4,10 +4,7 @@ down and up again."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -24,7 +21,6 @@ from cases.service import WIDE
 from cli.models import load_all
 from saphan.db import in_session, make_engine, session_scope
 from saphan.migrate import alembic_config, upgrade
-from testsupport.databases import postgres_schema_url, sqlite_url
 
 PASSWORD = "correct horse battery"
 LABEL_TABLES = {"agency_labels", "case_labels"}
@@ -170,15 +166,6 @@ def test_erasure_keeps_labels_and_deleting_a_case_or_agency_drops_them(
 
 
 # -- the migration -----------------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    with postgres_schema_url(os.environ["TEST_DATABASE_URL"]) as url:
-        yield url
-
-
 def _label_diff(url: str) -> list[object]:
     engine = make_engine(url)
     with engine.connect() as conn:
