@@ -40,9 +40,10 @@ bench-perf: ## per-message cost: bare Rasa vs full path at 1/4/8/16 users, CPU m
 	@PYTHONPATH=. $(PY) benchmarks/performance.py --runs $(or $(RUNS),3) $(if $(PROFILE),--profile-dir $(PROFILE))
 
 .PHONY: bench-growth
-bench-growth: ## cost as work grows: queue at 10k open cases (SQLite+PG), turn 1 vs 200, RSS after MINUTES of load (60) -> benchmarks/growth.md
+bench-growth: ## cost as work grows: queue at 10k open cases (SQLite+PG), turn 1 vs 200, a long screening, RSS after MINUTES of load (60) -> benchmarks/growth.md
 	@PYTHONPATH=. $(PY) benchmarks/growth.py queue
 	@PYTHONPATH=. $(PY) benchmarks/growth.py turns
+	@PYTHONPATH=. $(PY) benchmarks/growth.py screening
 	@PYTHONPATH=. $(PY) benchmarks/growth.py memory --minutes $(or $(MINUTES),60)
 
 clean:

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clarify import FALLBACK_INTENT, clarifying_question
 from actions.conversation import (
     MENU,
     buttons,
@@ -19,8 +20,6 @@ from actions.conversation import (
 )
 from content.catalogue import languages, text
 from saphan.language import SET_LANGUAGE_KEY
-
-FALLBACK_INTENT = "nlu_fallback"
 
 
 class ActionShowMenu(Action):
@@ -122,7 +121,8 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
 
 
 class ActionFallback(Action):
-    """Low confidence: a rephrase hint and the menu; the second in a row offers a person."""
+    """Two close intents: which of them (actions/clarify.py). Low confidence: a rephrase hint
+    and the menu; the second in a row offers a person."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -130,7 +130,10 @@ class ActionFallback(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
-        if fallbacks_in_a_row(tracker) >= 2:
+        question = clarifying_question(tracker.latest_message, language)
+        if question is not None:
+            dispatcher.utter_message(text=question[0], buttons=question[1])
+        elif fallbacks_in_a_row(tracker) >= 2:
             say(dispatcher, "fallback_person", language,
                 buttons(language, ("btn_person", "/request_human"), MENU[0]))
         else:

@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clarify import opening_text
 from actions.conversation import say, user_language, yes_no
 from actions.emergency import emergency_response, safe_to_talk_reply
 from actions.escalation import open_case
@@ -47,7 +48,7 @@ class ActionReportAcknowledge(Action):
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
         say(dispatcher, "report_ack", language)
-        facts = stated_facts(tracker.latest_message.get("text"))
+        facts = stated_facts(opening_text(tracker))  # also after the clarifying question
         if facts:
             listed = "; ".join(text_of("bot", f"fact_{slot}", language) for slot in facts)
             say(dispatcher, "report_facts_known", language, facts=listed)

@@ -9,11 +9,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import buttons, say, user_language
 from content.catalogue import text
-from content.rights import RIGHTS_LANGUAGES, find_topic
+from content.rights import RIGHTS_LANGUAGES, find_topic, load_rights, topic_buttons
+
+#: The entity of a topic button's payload (`topic_buttons`): the topic's name.
+TOPIC_ENTITY = "rights_topic"
 
 
 class ActionAnswerRights(Action):
-    """The matching answer + source + review date; unknown topic → the topics and a person."""
+    """The matching answer + source + review date; unknown topic → the topics as buttons
+    (one tap gives that topic's answer, whatever the language) and a person."""
 
     def name(self) -> str:
         return "action_answer_rights"
@@ -24,11 +28,16 @@ class ActionAnswerRights(Action):
         answer_language = language if language in RIGHTS_LANGUAGES else "en"
         person = buttons(language, ("btn_person", "/request_human"))
         question = str(tracker.latest_message.get("text") or "")
-        topic = None if question.startswith("/") else find_topic(question)
+        tapped = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
+        if tapped is not None:
+            topic = load_rights().get(str(tapped))
+        else:
+            topic = None if question.startswith("/") else find_topic(question)
         if topic is None:
             if not question.startswith("/"):
                 say(dispatcher, "rights_unknown", language)
-            say(dispatcher, "rights_topics", language, person)
+            say(dispatcher, "rights_topics", language,
+                [*topic_buttons(language, TOPIC_ENTITY), *person])
             return []
         parts = [topic.answer_in(answer_language),
                  text("bot", "rights_source", language, source=topic.source,

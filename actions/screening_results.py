@@ -22,7 +22,8 @@ from screening.htcds import to_htcds
 from screening.loader import default_screening
 from screening.models import Officer
 from screening.next_steps import next_steps_for
-from screening.packet import PACKET_TTL_S, packet_url
+from screening.packet import PACKET_TTL_S, answered_by, packet_url, screening_json
+from screening.records import ScreeningRecord
 from screening.scoring import describe
 from screening.session import ScreeningSession
 from screening.store import load_record, save_record, set_case, to_record
@@ -89,6 +90,18 @@ def send_outcome(dispatcher: CollectingDispatcher, session: ScreeningSession,
     return record.id
 
 
+def case_summary(record: ScreeningRecord, lang: str) -> str:
+    """The case summary caseworkers read (in the queue, and in a referral that shares the
+    summary): the result in words and, when the person answered on the phone, in which
+    language and whether through unreviewed drafts, so that the answers are weighed."""
+    summary = describe(default_screening(), record.result, lang,
+                       stopped_early=record.stopped_early)
+    if record.answered_by != "person":
+        return summary
+    heading = catalogue_text("screening", "packet_answered", lang)
+    return f"{summary}\n{heading}: {answered_by(record, lang)}"
+
+
 async def refer_screening(conversation_id: str, record_id: str, lang: str) -> dict | None:
     """Create a case holding the whole screening; None when the case API failed."""
     with session_scope() as db:
@@ -96,23 +109,14 @@ async def refer_screening(conversation_id: str, record_id: str, lang: str) -> di
         if row is None:
             return None
         record = to_record(row)
-    screening: dict[str, Any] = {
-        "screening_id": record.id,
-        "questionnaire_version": record.questionnaire_version,
-        "agency": record.agency,
-        "context": dict(record.context),
-        "answers": dict(record.answers),
-        "result": record.result.to_dict(),
-        "htcds": to_htcds(record),
-    }
     province = record.context.get("province")
     fields: dict[str, Any] = {
         "conversation_id": conversation_id,
         "priority": PRIORITY.get(record.result.category, "normal"),
         "source": CASE_SOURCE,
         "language": lang,
-        "summary": describe(default_screening(), record.result, lang),
-        "screening": screening,
+        "summary": case_summary(record, lang),
+        "screening": {**screening_json(record), "htcds": to_htcds(record)},
         "province": province_name(province),
     }
     try:

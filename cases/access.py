@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases import service
 from cases.models import Case, CaseAccess, CaseNote, Caseworker
-from cases.vocab import SHARE_ITEMS
+from cases.vocab import OPEN_STATUSES, SHARE_ITEMS
 
 #: Roles that see and change every case their agency is on (and assign within the agency).
 SUPERVISING_ROLES = ("supervisor", "agency_admin", "system_admin")
@@ -137,13 +138,6 @@ def visible_case_ids(session: Session, worker: Caseworker) -> set[int]:
     return set(session.scalars(select(Case.id).where(_on_agency(worker.agency_id))))
 
 
-def queue_for(session: Session, worker: Caseworker) -> list[Case]:
-    """The open cases the worker's agency is on, in queue order (`service.queue`)."""
-    if worker.agency_id is None:
-        return []
-    return service.queue(session, _on_agency(worker.agency_id))
-
-
 def visible_notes(session: Session, view: CaseView) -> list[CaseNote]:
     """The viewer agency's own notes, and notes of visibility "case" when notes are shared."""
     return [note for note in service.notes(session, view.case.id)
@@ -160,14 +154,37 @@ def agencies_on(session: Session, case_id: int) -> list[int]:
     return owner + [a for a in shared if a != case.agency_id]
 
 
-def queue_views(session: Session, worker: Caseworker) -> list[CaseView]:
-    """`queue_for` as the worker's views (two queries, not one per case)."""
-    cases = queue_for(session, worker)
+@dataclass(frozen=True)
+class QueueSql:
+    """The open cases an agency is on, as SQL for the queue to filter, order and cut before
+    reading any row (`dashboard.timing.queue`)."""
+
+    where: ColumnElement[bool]  # open, and owned by the agency or shared with it
+    assignee: ColumnElement[int | None]  # the viewer agency's assignee of each case
+
+
+def queue_sql(worker: Caseworker) -> QueueSql | None:
+    """`QueueSql` of the worker's agency (None: the worker has no agency, so no queue)."""
+    agency_id = worker.agency_id
+    if agency_id is None:
+        return None
+    shared = select(CaseAccess.assignee_id).where(CaseAccess.case_id == Case.id,
+                                                  CaseAccess.agency_id == agency_id)
+    return QueueSql(and_(Case.status.in_(OPEN_STATUSES), _on_agency(agency_id)),
+                    sql_case((Case.agency_id == agency_id, Case.assignee_id),
+                             else_=shared.scalar_subquery()))
+
+
+def views_of(session: Session, worker: Caseworker, case_ids: list[int]) -> list[CaseView]:
+    """The worker's views of the cases `case_ids` (in that order; those its agency is not on
+    are left out): two queries, not one per case."""
+    if not case_ids or worker.agency_id is None:
+        return []
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
     shared = {a.case_id: a for a in session.scalars(select(CaseAccess).where(
-        CaseAccess.agency_id == worker.agency_id,
-        CaseAccess.case_id.in_([c.id for c in cases])))} if cases else {}
+        CaseAccess.agency_id == worker.agency_id, CaseAccess.case_id.in_(case_ids)))}
     views = []
-    for case in cases:
+    for case in (cases[i] for i in case_ids if i in cases):
         access = shared.get(case.id)
         if case.agency_id == worker.agency_id:
             views.append(_view(case, worker, ALL_SHARES, case.assignee_id))

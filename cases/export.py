@@ -10,16 +10,22 @@ Closed, ClosedReferred); `saphan_Nrm<Stage>Date` the first day the case reached 
 Shares hold: the province only with "location", the incoming referral's summary only with
 "summary", the closure reason only for the owner; notes, transcripts and screening answers are
 never exported. HTCDS fields that can hold several referrals ("There may be multiple referred
-organisations") are joined with "; " in referral order.
+organisations") are joined with "; " in referral order. After the HTCDS columns, for a case
+from an officer screening that the agency may see: who answered it, in which language and
+whether the person saw unreviewed drafts (`screening.htcds.PERSON_MODE_FIELDS`, as the screening
+sent with the case has them; empty for other cases and for screenings older than the fields).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -31,6 +37,7 @@ from cases.models import Case, CaseAccess, CaseReferral
 from cases.vocab import SHARE_ITEMS
 from nrm.pathway import default_pathway
 from saphan.csv_safe import SafeWriter
+from screening.htcds import PERSON_MODE_FIELDS
 
 JOIN = "; "
 #: Outgoing referrals that did not hand the case on.
@@ -48,6 +55,17 @@ class Row:
     outgoing: list[CaseReferral] = field(default_factory=list)
     stage: str = ""
     stage_dates: dict[str, date] = field(default_factory=dict)
+
+    @cached_property
+    def screening_htcds(self) -> dict[str, Any]:
+        """The HTCDS row of the screening sent with the case, if the agency sees it."""
+        if "screening" not in self.shares or not self.case.screening:
+            return {}
+        try:
+            row = json.loads(self.case.screening).get("htcds")
+        except (ValueError, AttributeError):
+            return {}
+        return row if isinstance(row, dict) else {}
 
 
 def _date(value: datetime | date | None) -> str:
@@ -114,11 +132,14 @@ class Export:
             "cas_ReasonForCaseClosure": lambda r: (r.case.closure_reason or "") if r.owner
             else "",
         }
+        screened: dict[str, Callable[[Row], str]] = {
+            name: lambda r, n=name: str(r.screening_htcds.get(n) or "")
+            for name in PERSON_MODE_FIELDS}
         known = case_fields()
         missing = sorted(name for name in htcds if name not in known)
-        if missing or any(not re.fullmatch(r"saphan_\w+", name) for name in ext):
+        if missing or any(not re.fullmatch(r"saphan_\w+", name) for name in [*ext, *screened]):
             raise RuntimeError(f"not HTCDS fields: {missing}")
-        return {**ext, **htcds}
+        return {**ext, **htcds, **screened}
 
 
 def _rows(session: Session, agency_id: int) -> list[Row]:

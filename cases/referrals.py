@@ -211,7 +211,7 @@ def record_service_referral(session: Session, case_id: int, service_name: str, r
         reason=reason, details=details, caseworker_id=actor_id, at=utcnow())
     session.add(referral)
     session.flush()
-    service._event(session, case_id, "referral", None, service_name[:120], actor_id)
+    service.record_event(session, case_id, "referral", None, service_name[:120], actor_id)
     return referral
 
 
@@ -276,7 +276,7 @@ def refer(session: Session, case_id: int, item: HandoverIn, worker: Caseworker,
     session.add(referral)
     session.flush()
     target = agency.code if agency else f"service {item.service_id}"
-    service._event(session, case_id, "referral", None, target[:120], worker.id)
+    service.record_event(session, case_id, "referral", None, target[:120], worker.id)
     audit.record(session, worker.username, "referral", case_id,
                  f"referral {referral.id} to {target}, consent {item.consent}, "
                  f"shares {','.join(shares) or '-'}")
@@ -316,7 +316,7 @@ def accept(session: Session, referral_id: int, worker: Caseworker) -> CaseReferr
         access.referral_id = referral.id
         access.assignee_id = access.assignee_id or worker.id
     session.flush()
-    service._event(session, referral.case_id, "referral_accepted", None,
+    service.record_event(session, referral.case_id, "referral_accepted", None,
                    str(referral.to_agency_id), worker.id)
     audit.record(session, worker.username, "referral_accepted", referral.case_id,
                  f"referral {referral.id}")
@@ -334,7 +334,7 @@ def decline(session: Session, referral_id: int, worker: Caseworker,
     referral = _pending_to(session, referral_id, worker)
     referral.state, referral.decided_at, referral.decided_by = "declined", utcnow(), worker.id
     referral.decline_reason = reason
-    service._event(session, referral.case_id, "referral_declined", None,
+    service.record_event(session, referral.case_id, "referral_declined", None,
                    str(referral.to_agency_id), worker.id)
     audit.record(session, worker.username, "referral_declined", referral.case_id,
                  f"referral {referral.id}")
@@ -350,7 +350,7 @@ def withdraw(session: Session, referral_id: int, worker: Caseworker) -> CaseRefe
         raise ReferralError(f"referral {referral_id} is {referral.state}: only a pending "
                             "referral can be withdrawn")
     referral.state, referral.decided_at, referral.decided_by = "withdrawn", utcnow(), worker.id
-    service._event(session, referral.case_id, "referral_withdrawn", None,
+    service.record_event(session, referral.case_id, "referral_withdrawn", None,
                    str(referral.to_agency_id), worker.id)
     audit.record(session, worker.username, "referral_withdrawn", referral.case_id,
                  f"referral {referral.id}")

@@ -23,7 +23,8 @@ def run_command(dry_run: bool = typer.Option(False, "--dry-run",
     report = run_retention(retention_steps(settings), dry_run=dry_run)
     typer.echo(f"retention {'(dry run, nothing changed)' if dry_run else 'done'}: payloads "
                f"kept {settings.retention_payload_days} days, closed cases "
-               f"{settings.retention_closed_case_months} months")
+               f"{settings.retention_closed_case_months} months, practice runs "
+               f"{settings.retention_practice_run_months} months")
     for key, value in sorted(report.items()):
         typer.echo(f"  {key}: {value}")
 

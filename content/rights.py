@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from content import CONTENT_DIR
-from content.catalogue import REVIEW_STATES, CatalogueError, Review, fill_facts
+from content.catalogue import REVIEW_STATES, CatalogueError, Review, fill_facts, text
 from content.keywords import normalise
 from saphan.language import LANGUAGES
 
@@ -140,3 +140,11 @@ def _contains(text: str, word: str) -> bool:
     if word.isascii():
         return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
     return word in text
+
+
+def topic_buttons(language: str, entity: str) -> list[dict[str, str]]:
+    """One button per topic, labelled in `language` (text `bot.rights_topic_<topic>`, ≤ 20
+    characters for LINE), whose payload names the topic as `entity`: a tap gives that topic's
+    answer in any language, without the NLU."""
+    return [{"title": text("bot", f"rights_topic_{name}", language),
+             "payload": f'/ask_rights{{"{entity}":"{name}"}}'} for name in load_rights()]

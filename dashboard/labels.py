@@ -78,17 +78,19 @@ def case_context(db: Session, view: CaseView) -> dict[str, Any]:
                               if row.id not in taken]}
 
 
-def queue_context(db: Session, login: Login, case_ids: list[int],
-                  label: str) -> dict[str, Any]:
-    """The queue's labels: each case's (the login's agency's own), the agency's list for the
-    filter, and the chosen label (None: an unknown id or none given, so no filter)."""
-    agency_id = login.worker.agency_id
-    every = labels.agency_labels(db, agency_id, active_only=False)
+def queue_context(db: Session, login: Login, label: str) -> dict[str, Any]:
+    """The queue's label filter: the agency's list, and the chosen label (None: an unknown id
+    or none given, so no filter). Each row's labels: `queue_labels`, for the page's rows."""
+    every = labels.agency_labels(db, login.worker.agency_id, active_only=False)
     chosen: AgencyLabel | None = next((row for row in every if str(row.id) == label), None)
-    return {"labels_by_case": labels.labels_by_case(db, agency_id, case_ids),
-            "label_filters": [row for row in every
+    return {"label_filters": [row for row in every
                               if row.retired_at is None or (chosen and row.id == chosen.id)],
             "label_chosen": chosen}
+
+
+def queue_labels(db: Session, login: Login, case_ids: list[int]) -> dict[str, Any]:
+    """Each case's labels on the queue (the login's agency's own)."""
+    return {"labels_by_case": labels.labels_by_case(db, login.worker.agency_id, case_ids)}
 
 
 # -- the agency's list -------------------------------------------------------------------------

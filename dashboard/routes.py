@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from agencies import store as agency_store
 from agencies.models import Agency
 from cases import audit, login_throttle, notification_limits, service, sessions
-from cases.access import Refused, live_shares, queue_views, visible_notes
+from cases.access import Refused, live_shares, visible_notes
 from cases.accounts import active_caseworkers, authenticate
 from cases.api import router as internal_router
 from cases.export import cases_csv
@@ -58,6 +58,7 @@ from dashboard.directory import router as directory_router
 from dashboard.insights import router as insights_router
 from dashboard.labels import case_context as labels_context
 from dashboard.labels import queue_context as labels_queue_context
+from dashboard.labels import queue_labels as labels_queue_rows
 from dashboard.labels import router as labels_router
 from dashboard.nrm import case_context as nrm_case_context
 from dashboard.nrm import router as nrm_router
@@ -67,7 +68,7 @@ from dashboard.referrals import router as referrals_router
 from dashboard.render import interface_texts, render
 from dashboard.services import suggested_services
 from dashboard.training import router as training_router
-from saphan.db import run_in_session
+from saphan.db import run_in_session, utcnow
 from saphan.language import DEFAULT_LANGUAGE
 from saphan.settings import Settings
 
@@ -80,6 +81,8 @@ STREAM_MAX_S = 30.0
 #: Queue rows per page ("show more" adds as many): the page no longer renders every open case
 #: (benchmarks/growth.md).
 QUEUE_PAGE = 100
+#: The most rows one page shows (`?limit=` is capped: SQL's LIMIT is a 64-bit number).
+QUEUE_MAX = 1_000_000
 
 router = APIRouter()
 router.include_router(internal_router)
@@ -157,20 +160,20 @@ def _queue_context(db: Session, login: Login, settings: Settings, show: str = "a
     agency's labels; overdue first: `timing`), the first `limit` of them (`more`: how many
     are not shown), with the agency's own assignee and labels, the response clock and, for a
     case shared with it, the owning agency's name."""
-    views = queue_views(db, login.worker)
-    clocks = timing.timings(db, [v.case for v in views], settings.case_sla_s())
+    now, targets = utcnow(), settings.case_sla_s()
+    show = show if show in timing.FILTERS else "all"
+    limit = min(max(QUEUE_PAGE, limit), QUEUE_MAX)
+    tags = labels_queue_context(db, login, label)
+    chosen = tags["label_chosen"].id if tags["label_chosen"] is not None else None
+    found = timing.queue(db, login.worker, targets, show, chosen, limit, now)
+    rows = found.views  # only the page's rows are read further (the cut is SQL's)
+    clocks = timing.timings(db, [v.case for v in rows], targets, now)
     workers = {w.id: w.display_name for w in active_caseworkers(db)}
     held = notification_limits.held_now(db, settings.case_notify_window_s)
-    owners = {v.case.agency_id for v in views if not v.owner}
-    show = show if show in timing.FILTERS else "all"
-    tags = labels_queue_context(db, login, [v.case.id for v in views], label)
-    rows = timing.shown(views, clocks, show, login.worker.id)
-    if tags["label_chosen"] is not None:
-        chosen = tags["label_chosen"].id
-        rows = [v for v in rows if chosen in {x.id for x in tags["labels_by_case"][v.case.id]}]
-    limit = max(QUEUE_PAGE, limit)
-    return {"rows": rows[:limit], "more": max(0, len(rows) - limit), "limit": limit,
+    owners = {v.case.agency_id for v in rows if not v.owner}
+    return {"rows": rows, "more": max(0, found.total - limit), "limit": limit,
             "next_limit": limit + QUEUE_PAGE, "clocks": clocks, **tags,
+            **labels_queue_rows(db, login, [v.case.id for v in rows]),
             "duration": _duration(login.language), "show": show, "filters": timing.FILTERS,
             "workers": workers, "notifications_held": held,
             "agency_names": _agency_names(db, owners, login.language)}

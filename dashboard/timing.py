@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from cases import service
+from cases import access, service
 from cases.access import CaseView
+from cases.models import Case, CaseLabel, Caseworker
 from cases.vocab import CLOSED_STATUSES, PRIORITIES
 from saphan.db import utcnow
 
@@ -71,22 +74,50 @@ def duration(seconds: float, texts: Mapping[str, str]) -> str:
     return texts["dur_d_h"].format(d=days, h=hours)
 
 
-def shown(views: list[CaseView], clocks: Mapping[int, Timing], show: str,
-          worker_id: int) -> list[CaseView]:
-    """The queue under filter `show`, overdue unanswered cases first, then by priority, then
-    the longest waiting."""
-    def keep(view: CaseView) -> bool:
-        if show == "mine":
-            return view.assignee_id == worker_id
-        if show == "unclaimed":
-            return view.assignee_id is None
-        if show == "waiting_person":
-            return clocks[view.case.id].waiting_for_person
-        return True
+@dataclass(frozen=True)
+class QueuePage:
+    """The first rows of the queue under a filter, and how many cases match in all."""
 
-    def order(view: CaseView) -> tuple[int, int, datetime, int]:
-        clock = clocks[view.case.id]
-        late = 0 if clock.overdue and not clock.answered else 1
-        return late, PRIORITIES.index(view.case.priority), view.case.created_at, view.case.id
+    views: list[CaseView]
+    total: int
 
-    return sorted((v for v in views if keep(v)), key=order)
+
+def late_sql(targets: Mapping[str, float], now: datetime) -> ColumnElement[bool]:
+    """SQL twin of `Timing.overdue and not Timing.answered` for an open case at `now`:
+    unanswered and waited longer than its priority's target (as `timings` reads them)."""
+    default = targets.get("normal", 3600.0)
+    waited_past = or_(*(and_(Case.priority == priority,
+                             Case.created_at < now - timedelta(seconds=targets.get(priority,
+                                                                                   default)))
+                        for priority in PRIORITIES))
+    return and_(waited_past, not_(service.answered_sql()))
+
+
+def queue(session: Session, worker: Caseworker, targets: Mapping[str, float],
+          show: str = "all", label_id: int | None = None, limit: int = 100,
+          now: datetime | None = None) -> QueuePage:
+    """The open cases the worker's agency is on under filter `show` (`FILTERS`) and label
+    `label_id` (None: any), overdue unanswered cases first, then by priority, then the
+    longest waiting: filtered, ordered, counted and cut to `limit` in one SQL query of ids,
+    then only those cases are read, so a page costs about the same with 100 or 10,000 open
+    cases (benchmarks/growth.md)."""
+    found = access.queue_sql(worker)
+    if found is None:
+        return QueuePage([], 0)
+    where = [found.where]
+    if show == "mine":
+        where.append(found.assignee == worker.id)
+    elif show == "unclaimed":
+        where.append(found.assignee.is_(None))
+    elif show == "waiting_person":
+        where.append(service.last_sender_sql() == "caseworker")
+    if label_id is not None:  # OR false: a hashed subplan on PostgreSQL, never a nested loop
+        labelled = select(CaseLabel.case_id).where(CaseLabel.label_id == label_id)
+        where.append(or_(Case.id.in_(labelled), literal(False)))
+    late = sql_case((late_sql(targets, now or utcnow()), 0), else_=1)
+    rank = sql_case({p: i for i, p in enumerate(PRIORITIES)}, value=Case.priority,
+                    else_=len(PRIORITIES))
+    rows = session.execute(select(Case.id, func.count().over()).where(*where)
+                           .order_by(late, rank, Case.created_at, Case.id).limit(limit)).all()
+    return QueuePage(access.views_of(session, worker, [row[0] for row in rows]),
+                     rows[0][1] if rows else 0)

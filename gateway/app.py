@@ -29,6 +29,7 @@ from cases.models import Case, NotificationWindow
 from cases.runtime import CaseRuntime
 from cases.vocab import OPEN_STATUSES, PRIORITIES
 from content.catalogue import validate as validate_catalogue
+from content.keywords import load_matcher
 from dashboard.deps import CaseRefused, refused_page
 from dashboard.routes import router as dashboard_router
 from gateway import erasure, health, inbox, metrics, outbox, push_hold, simulator, users, webhook
@@ -42,11 +43,12 @@ from gateway.processor import EventProcessor
 from gateway.retention import RetentionJob, RetentionStep
 from gateway.workers import InboxWorkers
 from referral_directory import api as directory_api
+from referral_directory.gazetteer import latin_place_names
 from saphan.logging import RequestIds, configure_logging
 from saphan.production import require_safe_settings
 from saphan.settings import Settings, get_settings
 from saphan.web_security import BodyLimit, SecurityHeaders
-from screening import enrollment
+from screening import enrollment, practice_runs
 from screening import packet as screening_packet
 from screening import store as screening_store
 
@@ -72,6 +74,8 @@ def retention_steps(settings: Settings) -> tuple[RetentionStep, ...]:
                       timedelta(days=30 * settings.retention_closed_case_months)),
         RetentionStep(notification_limits.purge_before,
                       timedelta(seconds=2 * settings.case_notify_window_s)),
+        RetentionStep(practice_runs.purge_before,
+                      timedelta(days=30 * settings.retention_practice_run_months)),
     )
 
 
@@ -97,6 +101,7 @@ def case_gauges(session: Session, now: datetime) -> list[Sample]:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     validate_catalogue()  # a broken text file stops the start, not the first message
+    load_matcher()  # the emergency keywords: parsed now, not while the first hand-off waits
     channels = load_channels(settings)
     measured = Metrics(sources=(metrics.inbox_gauges, case_gauges))
     rasa = MeasuredRasaBridge(settings, measured)
@@ -110,7 +115,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     cases = CaseRuntime(settings, live=live, recipients=settings.caseworker_line_recipients,
                         messenger=delivery)
     cases.pushes_held = push_hold.held_channels_in  # the dashboard queue's banner
-    workers = InboxWorkers(EventProcessor(settings, rasa, delivery, handoff=cases),
+    workers = InboxWorkers(EventProcessor(settings, rasa, delivery, handoff=cases,
+                                          place_names=latin_place_names()),
                            simulator_workers=settings.simulator_workers)
     eraser = ConversationErasure(CONVERSATION_ERASERS, tracker=rasa)
     retention = RetentionJob(retention_steps(settings), settings.retention_check_s)
@@ -152,10 +158,10 @@ def create_app() -> FastAPI:
         docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
+    app.include_router(webhook.router)  # first: routes are matched in order, it is the busiest
     app.include_router(health.router)
     app.include_router(metrics.router)  # bearer token; not in the OpenAPI schema
     app.include_router(directory_api.router)
-    app.include_router(webhook.router)
     app.include_router(erasure.router)
     if settings.simulator_on:
         app.include_router(simulator.router)

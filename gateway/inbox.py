@@ -6,19 +6,18 @@ Synchronous SQLAlchemy on the caller's session (one transaction per call at the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Executable, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway import outbox, users
 from gateway.models import DONE, FAILED, PENDING, PROCESSING, InboxEvent
-from saphan.db import utcnow
+from saphan.db import UTCDateTime, utcnow
 
 #: How long a claim lasts (s) unless renewed (`renew_leases`; the workers renew theirs while
 #: they hold them, the setting `inbox_lease_s`). A claim whose lease ran out belongs to a worker
@@ -112,19 +111,18 @@ def store_events(session: Session, channel: str, events: list[dict[str, Any]]
     already (a redelivery, or the same event arriving concurrently), then counted."""
     parsed = [(fields, e) for e in events if (fields := parse_event(e)) is not None]
     now = utcnow()
-    insert = _insert_for(session)
+    db = session.connection()
     stored: list[StoredEvent] = []
     for (event_id, kind, user_id), event in parsed:
         token = event.get("replyToken")
-        inserted = session.connection().execute(insert(InboxEvent).values(
-            webhook_event_id=event_id, channel=channel, line_user_id=user_id,
-            event_type=kind, payload=json.dumps(event, ensure_ascii=False),
-            reply_token=token if isinstance(token, str) else None, reply_token_used=False,
-            event_time=_event_time(event.get("timestamp"), now), received_at=now,
-            status=PENDING, attempts=0, next_attempt_at=now, fallback_sent=False,
-            redeliveries=0,
-        ).on_conflict_do_nothing(index_elements=[InboxEvent.webhook_event_id])
-            .returning(InboxEvent.id)).first() is not None
+        inserted = db.execute(_STORE, {
+            "webhook_event_id": event_id, "channel": channel, "line_user_id": user_id,
+            "event_type": kind, "payload": json.dumps(event, ensure_ascii=False),
+            "reply_token": token if isinstance(token, str) else None,
+            "reply_token_used": False, "event_time": _event_time(event.get("timestamp"), now),
+            "received_at": now, "status": PENDING, "attempts": 0, "next_attempt_at": now,
+            "fallback_sent": False, "redeliveries": 0,
+        }).first() is not None
         if not inserted:
             _count_redelivery(session, event_id)
         stored.append(StoredEvent(event_id, new=inserted, channel=channel,
@@ -132,9 +130,64 @@ def store_events(session: Session, channel: str, events: list[dict[str, Any]]
     return stored
 
 
-def _insert_for(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT (both have ON CONFLICT DO NOTHING)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+#: The columns a `Job` is made of, in its field order.
+_JOB_COLUMNS = (InboxEvent.id, InboxEvent.channel, InboxEvent.line_user_id,
+                InboxEvent.event_type, InboxEvent.payload, InboxEvent.reply_token,
+                InboxEvent.reply_token_used, InboxEvent.received_at, InboxEvent.attempts,
+                InboxEvent.fallback_sent)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The hot path's statements, built once per dialect and run with parameters: building
+    a statement, its cache key and its result map anew for every call cost several times
+    what SQLite takes to run it (~0.3 ms vs ~0.05 ms per statement)."""
+
+    claim_read: Executable
+    claim_take: Executable
+    done: Executable
+    token_used: Executable
+
+
+def _store_statement() -> Executable:
+    """INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id, the same text on SQLite
+    and PostgreSQL, as a `text()` with typed parameters (encryption at rest, UTC times):
+    SQLAlchemy 2.0 cannot cache its dialects' `on_conflict_do_nothing` and would compile the
+    insert anew for every event."""
+    table = InboxEvent.__table__
+    names = [c.name for c in table.columns if c.name not in ("id", "last_error", "completed_at")]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + n for n in names)}) "
+        "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names)
+                 ).columns(table.c.id)
+
+
+_STORE = _store_statement()
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    oldest = (
+        select(*_JOB_COLUMNS, InboxEvent.status, InboxEvent.next_attempt_at)
+        .where(InboxEvent.channel == bindparam("channel_"),
+               InboxEvent.line_user_id == bindparam("user_"),
+               InboxEvent.status.in_((PENDING, PROCESSING)))
+        .order_by(InboxEvent.id).limit(1)
+    )
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    by_id = InboxEvent.id == bindparam("id_")
+    return _Statements(
+        claim_read=oldest,
+        claim_take=update(InboxEvent).where(by_id, InboxEvent.status == PENDING).values(
+            status=PROCESSING, attempts=InboxEvent.attempts + 1,
+            next_attempt_at=bindparam("lease_end_", type_=UTCDateTime())),
+        done=update(InboxEvent).where(by_id, InboxEvent.event_type != ERASED).values(
+            status=DONE, completed_at=bindparam("now_", type_=UTCDateTime()), last_error=None),
+        token_used=update(InboxEvent).where(by_id).values(reply_token_used=True),
+    )
 
 
 def _count_redelivery(session: Session, event_id: str) -> bool:
@@ -210,36 +263,21 @@ def claim(session: Session, channel: str, line_user_id: str, lease_s: float = LE
     not be claimed now (not due yet, or another worker holds it): then the dispatcher has to
     look again later. One read and one conditional update, no ORM unit of work."""
     now = utcnow()
-    query = (
-        select(*_JOB_COLUMNS, InboxEvent.status, InboxEvent.next_attempt_at)
-        .where(InboxEvent.channel == channel, InboxEvent.line_user_id == line_user_id,
-               InboxEvent.status.in_((PENDING, PROCESSING)))
-        .order_by(InboxEvent.id).limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     db = session.connection()  # Core statements: no ORM bookkeeping on the hot path
-    row = db.execute(query).first()
+    statements = _statements(db.dialect.name)
+    row = db.execute(statements.claim_read,
+                     {"channel_": channel, "user_": line_user_id}).first()
     if row is None:
         return None, False
     if row.status != PENDING or row.next_attempt_at > now:
         return None, True
-    taken = db.execute(
-        update(InboxEvent).where(InboxEvent.id == row.id, InboxEvent.status == PENDING)
-        .values(status=PROCESSING, attempts=InboxEvent.attempts + 1,
-                next_attempt_at=now + timedelta(seconds=lease_s))).rowcount
+    taken = db.execute(statements.claim_take, {
+        "id_": row.id, "lease_end_": now + timedelta(seconds=lease_s)}).rowcount
     if not taken:  # another worker claimed it between the read and the update
         return None, True
     job = _job(row)
     job.attempts += 1
     return job, False
-
-
-#: The columns a `Job` is made of, in its field order.
-_JOB_COLUMNS = (InboxEvent.id, InboxEvent.channel, InboxEvent.line_user_id,
-                InboxEvent.event_type, InboxEvent.payload, InboxEvent.reply_token,
-                InboxEvent.reply_token_used, InboxEvent.received_at, InboxEvent.attempts,
-                InboxEvent.fallback_sent)
 
 
 def _job(row: Any) -> Job:
@@ -278,9 +316,8 @@ def erased_in_flight(session: Session) -> int:
 def mark_done(session: Session, event_id: int) -> None:
     """Done; an event erased meanwhile goes instead (`_drop_if_erased`). One statement in
     the usual case."""
-    done = session.connection().execute(
-        update(InboxEvent).where(InboxEvent.id == event_id, InboxEvent.event_type != ERASED)
-        .values(status=DONE, completed_at=utcnow(), last_error=None))
+    db = session.connection()
+    done = db.execute(_statements(db.dialect.name).done, {"id_": event_id, "now_": utcnow()})
     if not done.rowcount:
         _drop_if_erased(session, event_id)
 
@@ -292,8 +329,8 @@ def mark_fallback_sent(session: Session, event_id: int) -> None:
 
 def mark_reply_token_used(session: Session, event_id: int) -> None:
     """A reply token works once, even when LINE refused the reply."""
-    session.connection().execute(update(InboxEvent).where(InboxEvent.id == event_id)
-                                 .values(reply_token_used=True))
+    db = session.connection()
+    db.execute(_statements(db.dialect.name).token_used, {"id_": event_id})
 
 
 def take_reply_token(session: Session, channel: str, line_user_id: str,

@@ -23,11 +23,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import PlainTextResponse
-from linebot.v3.messaging import AsyncMessagingApi
 from linebot.v3.messaging.exceptions import ApiException
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -281,48 +280,26 @@ class MeasuredRasaBridge(RasaBridge):
                 self.metrics.inc("saphan_rasa_errors_total")
 
 
-#: The SDK calls that send messages, by the `call` label they are counted under.
-SEND_CALLS = {"push_message": "push", "reply_message": "reply"}
-
-
-class _CountingApi:
-    """An `AsyncMessagingApi` whose send calls are counted by outcome (every attempt,
-    including the retries `LineSender.push` makes)."""
-
-    def __init__(self, api: AsyncMessagingApi, metrics: Metrics) -> None:
-        self._api = api
-        self._metrics = metrics
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._api, name)
-        call = SEND_CALLS.get(name)
-        if call is None:
-            return attr
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            try:
-                result = await attr(*args, **kwargs)
-            except ApiException as exc:
-                status = str(exc.status) if exc.status else "network"
-                self._metrics.inc("saphan_line_send_errors_total", call=call, status=status)
-                raise
-            except Exception:
-                self._metrics.inc("saphan_line_send_errors_total", call=call, status="network")
-                raise
-            self._metrics.inc("saphan_line_sends_total", call=call)
-            return result
-        return counted
-
-
 class MeasuredLineSender(LineSender):
-    """The LINE sender, counting each reply and push attempt by outcome."""
+    """The LINE sender, counting each reply and push attempt (`call` = reply | push) by
+    outcome, including the retries `LineSender.push` makes."""
 
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
         super().__init__(settings)
         self.metrics = metrics
 
-    def _api(self, channel: Channel) -> AsyncMessagingApi:
-        return cast(AsyncMessagingApi, _CountingApi(super()._api(channel), self.metrics))
+    async def _send(self, channel: Channel, call: str, body: dict[str, Any],
+                    headers: dict[str, str] | None = None) -> None:
+        try:
+            await super()._send(channel, call, body, headers)
+        except ApiException as exc:
+            status = str(exc.status) if exc.status else "network"
+            self.metrics.inc("saphan_line_send_errors_total", call=call, status=status)
+            raise
+        except Exception:
+            self.metrics.inc("saphan_line_send_errors_total", call=call, status="network")
+            raise
+        self.metrics.inc("saphan_line_sends_total", call=call)
 
 
 # -- the route ------------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ class LineUser(Base):
     language: Mapped[str] = mapped_column(String(8), default="th")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Languages the person was given the privacy notice in, space-separated ("th my").
+    notice_languages: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class InboxEvent(Base):

@@ -12,12 +12,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import users
 from gateway.models import PENDING, PROCESSING, InboxEvent, OutboxMessage
-from saphan.db import utcnow
+from saphan.db import UTCDateTime, utcnow
 
 HELD = "held"
 REFUSED = "refused"
@@ -37,16 +37,25 @@ def _snapshot(row: OutboxMessage) -> Outgoing:
                     row.sent_at is not None)
 
 
+#: The hot path's statements, built once (see `gateway.inbox._Statements` for why).
+_RECORD = insert(OutboxMessage).returning(OutboxMessage.id)
+_MARK_SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("id_"))
+              .values(method=bindparam("method_"),
+                      sent_at=bindparam("now_", type_=UTCDateTime())))
+
+
 def record(session: Session, event_id: int | None, channel: str, line_user_id: str, kind: str,
            batches: list[list[dict]]) -> list[Outgoing]:
     """Store the batches (unsent); one INSERT each, no ORM unit of work."""
     recorded = []
+    db = session.connection()
     for batch in batches:
         retry_key = str(uuid.uuid4())
-        row_id = session.connection().execute(insert(OutboxMessage).values(
-            inbox_event_id=event_id, channel=channel, line_user_id=line_user_id,
-            retry_key=retry_key, kind=kind, messages=json.dumps(batch, ensure_ascii=False),
-            created_at=utcnow()).returning(OutboxMessage.id)).scalar_one()
+        row_id = db.execute(_RECORD, {
+            "inbox_event_id": event_id, "channel": channel, "line_user_id": line_user_id,
+            "retry_key": retry_key, "kind": kind,
+            "messages": json.dumps(batch, ensure_ascii=False), "created_at": utcnow(),
+        }).scalar_one()
         recorded.append(Outgoing(row_id, kind, retry_key, batch, False))
     return recorded
 
@@ -59,8 +68,8 @@ def for_event(session: Session, event_id: int) -> list[Outgoing]:
 
 def mark_sent(session: Session, outbox_id: int, method: str) -> None:
     """Record the batch as sent (`method`: reply | push | simulator)."""
-    session.connection().execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id)
-                                 .values(method=method, sent_at=utcnow()))
+    session.connection().execute(_MARK_SENT, {"id_": outbox_id, "method_": method,
+                                              "now_": utcnow()})
 
 
 def mark_held(session: Session, outbox_id: int) -> None:

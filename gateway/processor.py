@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,10 @@ MEDIA_TYPES = {"sticker", "image", "audio", "video", "file"}
 LOCATION_INTENT = "/find_service"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 LANGUAGE_POSTBACK_PREFIX = "lang="
+#: Languages whose readers get the privacy notice when they write in them without choosing:
+#: their phones are often set to Thai, so the welcome's notice came in a language they may not
+#: read (a chosen language always gets it: `_set_language`, `_notice_with_answer`).
+NOTICE_WHEN_WRITTEN = frozenset({"my", "km", "lo"})
 #: Outbox kinds sent before the real answer: the event still goes to Rasa afterwards.
 FIRST_ANSWER_KINDS = frozenset({"fallback", "emergency"})
 
@@ -116,6 +120,20 @@ class Claimed:
     waiting: bool = False
 
 
+def with_notice(messages: list[dict[str, Any]], notice: list[dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """A reply with the privacy notice before its last message: the reply still opens with
+    what the person asked for (an emergency's numbers first) and ends with its quick replies,
+    which LINE shows on the last message only."""
+    return [*messages[:-1], *notice, *messages[-1:]]
+
+
+def _welcomed(session: Session, channel: str, line_user_id: str, language: str) -> None:
+    """A (re)follow: the person is active and is given the privacy notice in `language`."""
+    users.update_user(session, channel, line_user_id, active=True)
+    users.give_notice(session, channel, line_user_id, language)
+
+
 def _dead_letter(session: Session, job: Job, reason: str) -> bool:
     settle(session, job)
     return inbox.dead_letter(session, job.id, reason)
@@ -129,11 +147,13 @@ def _reschedule(session: Session, job: Job, error: str, base_s: float, max_s: fl
 
 class EventProcessor:
     def __init__(self, settings: Settings, rasa: RasaBridge, delivery: Delivery,
-                 handoff: HandoffHook) -> None:
+                 handoff: HandoffHook, place_names: Collection[str] = ()) -> None:
         self.settings = settings
         self.rasa = rasa
         self.delivery = delivery
         self.handoff = handoff
+        #: Latin place names that do not make a message English (`guess_language`)
+        self.place_names = place_names
         #: the hook's read-only pre-check, if it has one (test doubles may not)
         self._in_handoff = getattr(handoff, "in_handoff", None)
 
@@ -253,7 +273,8 @@ class EventProcessor:
         mtype = message.get("type")
         if mtype == "text":
             body = str(message.get("text", ""))
-            language = guess_language(body, user.language, full_languages("gateway"))
+            language = guess_language(body, user.language, full_languages("gateway"),
+                                      self.place_names)
             if language != user.language:
                 await self._keep_language(job, channel, language)
                 user = users.User(**{**user.__dict__, "language": language})
@@ -295,6 +316,7 @@ class EventProcessor:
                 await self.delivery.answer(job, "fallback", fallback)
                 await persist(inbox.mark_fallback_sent, job.id)
             raise
+        messages = with_notice(messages, await self._notice_with_answer(job, user, chosen))
         if messages:
             await self.delivery.answer(job, "answer", messages)
 
@@ -329,7 +351,8 @@ class EventProcessor:
         self.delivery.channel(job.channel)  # `Unreachable` once unconfigured
         user = await run(users.get_or_create, job.channel, job.line_user_id,
                          self.settings.pseudonym_key.get_secret_value())
-        language = guess_language(said, user.language, full_languages("gateway"))
+        language = guess_language(said, user.language, full_languages("gateway"),
+                                  self.place_names)
         items = await run(_take_first_answer, job, "emergency",
                           [text_message(text("bot", "emergency", language))])
         if items is None:
@@ -351,7 +374,7 @@ class EventProcessor:
         profile_language = await self.delivery.language_of(channel, job.line_user_id)
         if profile_language in offered:
             language = profile_language
-        await run(users.update_user, job.channel, job.line_user_id, active=True)
+        await run(_welcomed, job.channel, job.line_user_id, language)
         await self._keep_language(job, channel, language)
         welcome = text_message(text("gateway", "welcome", language,
                                     retention_months=self.settings.retention_closed_case_months))
@@ -368,8 +391,30 @@ class EventProcessor:
         await self.delivery.show_menu_in(channel, job.line_user_id, language)
 
     async def _set_language(self, job: Job, language: str) -> None:
+        """A language button: store the choice and confirm it, with the privacy notice in it
+        unless the person had it in that language (the welcome came in their phone's)."""
         if language not in full_languages("gateway"):
             return
         await self._keep_language(job, self.delivery.channel(job.channel), language)
         done = text_message(text("gateway", "language_set", language))
-        await self.delivery.answer(job, "answer", [done])
+        notice = await self._notice(job, language)
+        await self.delivery.answer(job, "answer", with_notice([done], notice))
+
+    async def _notice(self, job: Job, language: str) -> list[dict[str, Any]]:
+        """The privacy notice in `language` if the person has not had it in that language
+        (noted for them here: once per language), else nothing (`with_notice` places it)."""
+        if not await run(users.give_notice, job.channel, job.line_user_id, language):
+            return []
+        return [text_message(text("gateway", "privacy_notice", language,
+                                  retention_months=self.settings.retention_closed_case_months))]
+
+    async def _notice_with_answer(self, job: Job, user: users.User,
+                                  chosen: str | None) -> list[dict[str, Any]]:
+        """With Rasa's answer, the privacy notice in a language the person chose in words
+        (`chosen`) or wrote in (`NOTICE_WHEN_WRITTEN`), once per language; the claimed
+        snapshot is checked first, so most messages cost no transaction."""
+        language = chosen or user.language
+        if language in user.notice_languages or (chosen is None
+                                                  and language not in NOTICE_WHEN_WRITTEN):
+            return []
+        return await self._notice(job, language)

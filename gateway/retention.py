@@ -1,8 +1,8 @@
 """Retention, orchestrated in one place (docs/privacy.md): each owner purges its own tables
-(`RetentionStep.purge(session, cutoff)`: outbox, inbox, cases, notification windows — the list
-is composed in `gateway.app.retention_steps`), all in one transaction. The gateway runs it
-every `retention_check_s` (`RetentionJob`, started in its lifespan); `saphan retention run
-[--dry-run]` runs the same steps once (a dry run rolls the transaction back)."""
+(`RetentionStep.purge(session, cutoff)`: outbox, inbox, cases, notification windows, practice
+runs — the list is composed in `gateway.app.retention_steps`), all in one transaction. The
+gateway runs it every `retention_check_s` (`RetentionJob`, started in its lifespan); `saphan
+retention run [--dry-run]` runs the same steps once (a dry run rolls the transaction back)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from saphan.db import get_engine, scrub_deleted, session_scope, utcnow
 log = logging.getLogger("saphan.retention")
 #: The tables the steps delete from or blank (scrubbed from the database files afterwards).
 PURGED_TABLES = ("inbox_events", "outbox_messages", "cases", "case_messages", "case_notes",
-                 "case_referrals", "case_notification_windows")
+                 "case_referrals", "case_notification_windows", "practice_runs")
 
 
 @dataclass(frozen=True)

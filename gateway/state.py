@@ -1,4 +1,7 @@
-"""Route dependencies on what `gateway.app`'s lifespan built once and put on `app.state`."""
+"""Route dependencies on what `gateway.app`'s lifespan built once and put on `app.state`.
+
+`async def`, although they only read an attribute: FastAPI runs a plain `def` dependency in
+its thread pool, a thread hop each (three per LINE webhook request before these were async)."""
 
 from __future__ import annotations
 
@@ -12,19 +15,19 @@ from gateway.workers import InboxWorkers
 from saphan.settings import Settings
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def channels(request: Request) -> dict[str, Channel]:
+async def channels(request: Request) -> dict[str, Channel]:
     return request.app.state.channels
 
 
-def workers(request: Request) -> InboxWorkers:
+async def workers(request: Request) -> InboxWorkers:
     return request.app.state.workers
 
 
-def rasa(request: Request) -> RasaBridge:
+async def rasa(request: Request) -> RasaBridge:
     return request.app.state.rasa
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,18 +22,25 @@ class User:
     conversation_id: str
     language: str
     active: bool
+    #: Languages the person was given the privacy notice in (`give_notice`).
+    notice_languages: frozenset[str] = frozenset()
 
 
 def _snapshot(row: LineUser) -> User:
-    return User(row.channel, row.line_user_id, row.conversation_id, row.language, row.active)
+    return User(row.channel, row.line_user_id, row.conversation_id, row.language, row.active,
+                frozenset((row.notice_languages or "").split()))
+
+
+#: A user's row by account, built once (every message reads it; see `gateway.inbox._Statements`).
+_BY_ACCOUNT = select(LineUser.__table__).where(LineUser.channel == bindparam("channel_"),
+                                               LineUser.line_user_id == bindparam("user_"))
 
 
 def get_or_create(session: Session, channel: str, line_user_id: str, pseudonym_key: str,
                   language: str | None = None) -> User:
     """The user of `channel` (created on first contact, language Thai unless given)."""
-    query = select(LineUser).where(LineUser.channel == channel,
-                                   LineUser.line_user_id == line_user_id)
-    row = session.execute(query).scalar_one_or_none()
+    account = {"channel_": channel, "user_": line_user_id}
+    row = session.connection().execute(_BY_ACCOUNT, account).first()  # every message: Core
     if row is not None:
         return _snapshot(row)
     row = LineUser(
@@ -46,7 +53,7 @@ def get_or_create(session: Session, channel: str, line_user_id: str, pseudonym_k
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        row = session.execute(query).scalar_one()
+        row = session.connection().execute(_BY_ACCOUNT, account).one()
     return _snapshot(row)
 
 
@@ -55,6 +62,20 @@ def update_user(session: Session, channel: str, line_user_id: str, **values: obj
     session.execute(update(LineUser).where(LineUser.channel == channel,
                                            LineUser.line_user_id == line_user_id)
                     .values(**values))
+
+
+def give_notice(session: Session, channel: str, line_user_id: str, language: str) -> bool:
+    """Note that the person is given the privacy notice in `language`; False when they had
+    it in that language already (or have no row: erased)."""
+    row = session.execute(select(LineUser).where(
+        LineUser.channel == channel, LineUser.line_user_id == line_user_id)).scalar_one_or_none()
+    if row is None:
+        return False
+    given = set((row.notice_languages or "").split())
+    if language in given:
+        return False
+    row.notice_languages = " ".join(sorted(given | {language}))
+    return True
 
 
 def account_of(session: Session, conversation_id: str) -> tuple[str, str] | None:

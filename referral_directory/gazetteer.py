@@ -5,6 +5,7 @@ Canonical names are PyThaiNLP's `name_en`; the rest comes from `data/provinces.y
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -125,3 +126,19 @@ def is_gazetteer_point(latitude: float | None, longitude: float | None) -> bool:
     if latitude is None or longitude is None:
         return False
     return (round(latitude, 5), round(longitude, 5)) in _gazetteer_points()
+
+
+@lru_cache
+def latin_place_names() -> frozenset[str]:
+    """Province and town names written in Latin letters, casefolded, as the words they are
+    typed in ("mae sot", "chiang mai", "chiangmai"): a name says nothing about the language
+    of the person typing it (`saphan.language.guess_language`). No PyThaiNLP import: the
+    gateway calls this at start-up."""
+    data = yaml.safe_load(GAZETTEER_FILE.read_text(encoding="utf-8"))["provinces"]
+    names = [*data, *(n for town in towns().values() for n in (town.name_en, *town.aliases))]
+    found: set[str] = set()
+    for name in names:
+        words = re.findall(r"[a-z]+", name.casefold())
+        if words and name.isascii():
+            found.update({" ".join(words), "".join(words)})
+    return frozenset(found)

@@ -130,26 +130,38 @@ async def settled_counts(live: LiveStack, timeout: float) -> tuple[tuple, tuple]
         await asyncio.sleep(0.5)
 
 
+async def conversation_loop(client: httpx.AsyncClient, live: LiveStack, prefix: str,
+                            rng: random.Random, result: StepResult, stop: asyncio.Event) -> None:
+    """One simulated user until `stop`: short conversations, each of a new LINE user
+    (`prefix` + random hex), a message 0.2 s after the answer; refused webhooks are redelivered
+    as LINE does (`REDELIVER_S`)."""
+    while not stop.is_set():
+        user = f"{prefix}{rng.getrandbits(48):012x}"
+        for _ in range(rng.randint(*CONVERSATION_LENGTH)):
+            if stop.is_set():
+                break
+            await send_and_wait(client, live, user, pick(rng), result, redeliver_s=REDELIVER_S)
+            await asyncio.sleep(0.2)
+
+
+async def wait_drained(live: LiveStack, seconds: float) -> float:
+    """Wait (at most `seconds`) until no accepted event is unfinished; seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds and db_counts(live.database_url)[1]:
+        await asyncio.sleep(0.5)
+    return time.monotonic() - start
+
+
 async def one_fault(live: LiveStack, name: str, users: int, before: float, down: float,
                     drain: float, seed: int, supervised: bool = False) -> list[object]:
-    url = live.database_url
     (total0, _, sent0), (calls0, fallbacks0) = await settled_counts(live, drain)
     result = StepResult(users)
     stop = asyncio.Event()
     rng = random.Random(seed)
-
-    async def user_loop(n: int) -> None:
-        while not stop.is_set():  # short conversations, each of a new LINE user
-            user = f"Ufault{name}{n:03d}{rng.getrandbits(48):012x}"
-            for _ in range(rng.randint(*CONVERSATION_LENGTH)):
-                if stop.is_set():
-                    break
-                await send_and_wait(client, live, user, pick(rng), result,
-                                    redeliver_s=REDELIVER_S)
-                await asyncio.sleep(0.2)
-
     async with httpx.AsyncClient(timeout=10) as client:
-        loops = [asyncio.create_task(user_loop(n)) for n in range(users)]
+        loops = [asyncio.create_task(conversation_loop(client, live, f"Ufault{name}{n:03d}",
+                                                       rng, result, stop))
+                 for n in range(users)]
         await asyncio.sleep(before)
         if supervised and name != "database":
             restarts = live.stack.supervisor.restarts[name]
@@ -166,16 +178,13 @@ async def one_fault(live: LiveStack, name: str, users: int, before: float, down:
         stop.set()
         await asyncio.gather(*loops)
     refused = f"{result.errors} ({result.redelivered})"  # refused (accepted on redelivery)
-    start = time.monotonic()
-    while time.monotonic() - start < drain and db_counts(url)[1]:
-        await asyncio.sleep(0.5)
-    drain_s = time.monotonic() - start
-    total, unfinished, sent = db_counts(url)
+    drained_s = await wait_drained(live, drain)
+    total, unfinished, sent = db_counts(live.database_url)
     calls, fallbacks = line_deliveries(live)
     accepted = total - total0
     duplicates = (calls - calls0) - (sent - sent0)
     return [name, down, accepted, refused, result.answered, fallbacks - fallbacks0,
-            unfinished, duplicates, round(drain_s, 1), round(restart_s, 1)]
+            unfinished, duplicates, round(drained_s, 1), round(restart_s, 1)]
 
 
 async def run(live: LiveStack, faults: list[str], users: int, before: float, down: float,

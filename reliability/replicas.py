@@ -34,15 +34,14 @@ import httpx
 
 from reliability.balancer import RoundRobin
 from reliability.faults import (
-    REDELIVER_S,
-    db_counts,
+    conversation_loop,
     kill,
     restarted_by_supervisor,
     settled_counts,
+    wait_drained,
 )
 from reliability.live_stack import CHANNEL, Arrivals, LiveStack
-from reliability.load import CONVERSATION_LENGTH, StepResult, send_and_wait
-from reliability.messages import pick
+from reliability.load import StepResult
 from reliability.report import publish, table
 from saphan.processes import ProcessSpec, action_server_spec, gateway_spec, rasa_spec
 from saphan.rasa_model import ensure_model
@@ -144,21 +143,12 @@ async def under_fault(live: LiveStack, users: int, before: float, drain: float, 
     result = StepResult(users)
     stop = asyncio.Event()
     rng = random.Random(seed)
-
-    async def user_loop(n: int) -> None:
-        while not stop.is_set():
-            user = f"Ureplica{n:03d}{rng.getrandbits(48):012x}"
-            for _ in range(rng.randint(*CONVERSATION_LENGTH)):
-                if stop.is_set():
-                    break
-                await send_and_wait(client, live, user, pick(rng), result,
-                                    redeliver_s=REDELIVER_S)
-                await asyncio.sleep(0.2)
-
     sup = live.stack.supervisor
     async with httpx.AsyncClient(timeout=10) as client:
         begin = time.monotonic()
-        loops = [asyncio.create_task(user_loop(n)) for n in range(users)]
+        loops = [asyncio.create_task(conversation_loop(client, live, f"Ureplica{n:03d}", rng,
+                                                       result, stop))
+                 for n in range(users)]
         await asyncio.sleep(before)
         restarts = {name: sup.restarts[name] for name in killed}
         killed_at = time.monotonic()
@@ -173,14 +163,11 @@ async def under_fault(live: LiveStack, users: int, before: float, drain: float, 
         await asyncio.gather(*loops)
         loaded_s = time.monotonic() - begin
     refused = f"{result.errors} ({result.redelivered})"
-    start = time.monotonic()
-    while time.monotonic() - start < drain and db_counts(live.database_url)[1]:
-        await asyncio.sleep(0.5)
-    drain_s = time.monotonic() - start
+    drained_s = await wait_drained(live, drain)
     (total, unfinished, sent), (calls, fallbacks) = await settled_counts(live, 10)
     return [" + ".join(killed), round(loaded_s, 1), total - total0, refused, result.answered,
             fallbacks - fallbacks0, unfinished, (calls - calls0) - (sent - sent0),
-            round(result.answered / loaded_s, 2), round(drain_s, 1),
+            round(result.answered / loaded_s, 2), round(drained_s, 1),
             ", ".join(f"{b:g}" for b in back)]
 
 

@@ -3,10 +3,10 @@ refuses new ones (a database outage as the clients see it), `up()` forwards agai
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 
+from testsupport import tcp
 from testsupport.stack import free_port
 
 
@@ -17,49 +17,29 @@ class TcpCut:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._listener: socket.socket | None = None
-        self._closed = False
 
     def up(self) -> TcpCut:
-        listener = socket.create_server(("127.0.0.1", self.port))
+        listener = tcp.listen(self.port, self._forward)
         with self._lock:
             self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
         return self
 
     def down(self) -> None:
         with self._lock:
             listener, self._listener = self._listener, None
             sockets, self._open = self._open, set()
-        for sock in [listener, *sockets]:
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
+        tcp.close(listener, *sockets)
 
     def close(self) -> None:
-        self._closed = True
         self.down()
 
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.upstream, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
+    def _forward(self, client: socket.socket) -> None:
+        server = tcp.connect(self.upstream, timeout=5)
+        with self._lock:
+            cut = self._listener is None  # down() came while connecting: nothing goes through
+            if server is not None and not cut:
                 self._open |= {client, server}
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := src.recv(65536):
-                dst.sendall(data)
-        for sock in (src, dst):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        if server is None or cut:
+            tcp.close(client, server)
+            return
+        tcp.splice(client, server)

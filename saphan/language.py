@@ -137,14 +137,27 @@ def is_karaoke_thai(text: str | None) -> bool:
 
 
 def guess_language(message: str, current: str,
-                   supported: Collection[str] = LANGUAGES) -> str:
+                   supported: Collection[str] = LANGUAGES,
+                   names: Collection[str] = ()) -> str:
     """The gateway's rule for a typed message, whose result is stored for the person: Thai,
     Myanmar, Khmer or Lao script → that language (the most frequent one); Latin words
     (≥ MIN_LATIN_WORD letters) without any of those scripts → en (a person writing Latin
     script is not writing Thai), unless they are karaoke Thai (`is_karaoke_thai`) → th;
     nothing detectable (emoji, digits, "ok"), or a language not in `supported` → keep
-    `current`."""
+    `current`. `names` (casefolded; e.g. place names, "Mae Sot") say nothing about the
+    language: a Burmese reader who types only a town in Latin letters keeps Burmese."""
     detected = detect_language(message, min_latin_word=MIN_LATIN_WORD)
     if detected == "en" and is_karaoke_thai(message):
         detected = "th"
+    if detected == "en" and names and not _latin_words_besides(message, names):
+        detected = None
     return reply_language(detected, current, supported=supported)
+
+
+def _latin_words_besides(message: str, names: Collection[str]) -> bool:
+    """Whether a Latin word of MIN_LATIN_WORD letters is left once `names` are blanked out."""
+    rest = " ".join(re.findall(r"[a-z]+", message.casefold()))
+    for name in sorted(names, key=len, reverse=True):
+        if name in rest:
+            rest = re.sub(rf"\b{re.escape(name)}\b", " ", rest)
+    return re.search(f"[a-z]{{{MIN_LATIN_WORD},}}", rest) is not None

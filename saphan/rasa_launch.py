@@ -90,6 +90,9 @@ def apply_lock_store_env(environ: dict[str, str] | Any = os.environ) -> None:
 def main() -> None:
     cache_jsonschema_validators()
     apply_lock_store_env()
+    from saphan_rasa import speedups  # bot/ is on Rasa's path (saphan/rasa_model.rasa_env)
+
+    speedups.apply()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

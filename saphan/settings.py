@@ -54,6 +54,12 @@ class CaseworkerRecipient(BaseModel):
     #: None = told of every case (a single-organisation setup), never of hand-overs.
     agency: str | None = Field(default=None, min_length=1, max_length=40)
 
+    @field_validator("agency")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        """Agency codes are stored lower case (`agencies.store`): "MSDHS-Tak" is msdhs-tak."""
+        return value.strip().lower() if value is not None else None
+
 
 #: Settings whose errors have their own exception class (callers catch these).
 FIELD_ERRORS: dict[str, type[SettingsError]] = {
@@ -238,6 +244,9 @@ class Settings(BaseSettings):
     retention_closed_case_months: int = Field(
         default=24, ge=1, description="Closed cases are anonymised this many months (30 days) "
         "after closing, unless on legal hold.")
+    retention_practice_run_months: int = Field(
+        default=12, ge=1, description="Finished practice runs (officers' training results in "
+        "the trainer's view) are deleted this many months (30 days) after they finished.")
     retention_check_s: float = Field(
         default=3600.0, ge=0, description="How often the gateway runs retention; 0 = never.")
     case_notify_person_max: int = Field(

@@ -31,6 +31,10 @@ EXTENSION_FIELDS = (
     "saphan_Nationality",
     "saphan_Province",
 )
+#: Person-facing mode (`screening.person_mode`): who answered, in which language (a code of
+#: `saphan.language`), whether the person saw unreviewed draft texts ("yes"/"no"). HTCDS has
+#: no such field; they come after the HTCDS columns, so earlier columns keep their places.
+PERSON_MODE_FIELDS = ("saphan_AnsweredBy", "saphan_PersonLanguage", "saphan_DraftsShown")
 HTCDS_KEYS = ("methods_of_control", "labour_industry", "labour_subdivision", "trafficking_status")
 
 
@@ -60,8 +64,9 @@ class HtcdsMapping(BaseModel):
         return value
 
     def columns(self) -> list[str]:
-        """Export columns: the extension fields, then the HTCDS fields."""
-        return [*EXTENSION_FIELDS, *(self.fields[key] for key in HTCDS_KEYS)]
+        """Export columns: the extension fields, the HTCDS fields, the person-mode fields."""
+        return [*EXTENSION_FIELDS, *(self.fields[key] for key in HTCDS_KEYS),
+                *PERSON_MODE_FIELDS]
 
 
 def load_mapping(path: Path = HTCDS_FILE) -> HtcdsMapping:
@@ -113,6 +118,8 @@ def to_htcds(
     }
     row: dict[str, Any] = dict(zip(EXTENSION_FIELDS, extension, strict=True))
     row.update((mapping.fields[key], htcds[key]) for key in HTCDS_KEYS)
+    row.update(zip(PERSON_MODE_FIELDS, (record.answered_by, record.person_language,
+                                        "yes" if record.drafts_shown else "no"), strict=True))
     return row
 
 

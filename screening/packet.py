@@ -87,24 +87,30 @@ def explanations(record: ScreeningRecord) -> dict[str, Explanation]:
             for lang in PACKET_LANGUAGES}
 
 
+def screening_json(record: ScreeningRecord) -> dict[str, Any]:
+    """The screening as JSON, for the packet and for the case it is referred as
+    (`actions.screening_results.refer_screening`): context, answers, result, and who answered
+    (person-facing mode: HTCDS has no field for who answered or in which language)."""
+    return {
+        "screening_id": record.id,
+        "screened_at": record.created_at.isoformat(),
+        "agency": record.agency,
+        "questionnaire_version": record.questionnaire_version,
+        "context": dict(record.context),
+        "answers": dict(record.answers),
+        "result": record.result.to_dict(),
+        "stopped_early": record.stopped_early,
+        "answered_by": record.answered_by,
+        "person_language": record.person_language,
+        "drafts_shown": record.drafts_shown,
+    }
+
+
 def packet_json(record: ScreeningRecord) -> dict[str, Any]:
     """HTCDS row plus the screening (context, answers, result) and its explanation."""
     return {
         "htcds": to_htcds(record),
-        "screening": {
-            "screening_id": record.id,
-            "screened_at": record.created_at.isoformat(),
-            "agency": record.agency,
-            "questionnaire_version": record.questionnaire_version,
-            "context": dict(record.context),
-            "answers": dict(record.answers),
-            "result": record.result.to_dict(),
-            "stopped_early": record.stopped_early,
-            # Person-facing mode: HTCDS has no field for who answered or in which language.
-            "answered_by": record.answered_by,
-            "person_language": record.person_language,
-            "drafts_shown": record.drafts_shown,
-        },
+        "screening": screening_json(record),
         "explanation": {lang: explanation.render()
                         for lang, explanation in explanations(record).items()},
     }

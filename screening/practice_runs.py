@@ -5,7 +5,8 @@ taps and minutes they took, per indicator how often officers missed it or record
 A practice run is a fictional case (`screening.practice`): it holds no person's data and is
 never a screening record. An officer joins a training cohort by typing "cohort <code>" in the
 screening chat (`screening.commands`); the cohort is kept for the run and the officer's next
-practice starts in the cohort of their last run.
+practice starts in the cohort of their last run. Retention deletes runs
+`SAPHAN_RETENTION_PRACTICE_RUN_MONTHS` after they finished (`purge_before`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import statistics
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, delete, func, select, true
 from sqlalchemy.orm import Session
 
 from saphan.db import utcnow
@@ -53,6 +55,14 @@ def record_run(session: Session, officer_id: int | None, agency: str, cohort: st
     session.add(row)
     session.flush()
     return row
+
+
+def purge_before(session: Session, cutoff: datetime) -> dict[str, int]:
+    """Retention: runs finished before `cutoff` are deleted. They hold no person's data, but
+    they hold each officer's training results, which a trainer needs for a course, not for
+    ever."""
+    done = session.execute(delete(PracticeRun).where(PracticeRun.finished_at < cutoff)).rowcount
+    return {"practice_runs_deleted": int(done or 0)}
 
 
 def last_cohort(session: Session, officer_id: int) -> str | None:

@@ -160,11 +160,17 @@ def _app(state: FakeLineState) -> FastAPI:
             state.quota_calls.append(Call(request.method, request.url.path, headers, None,
                                           status))
 
+    def quota_failure(request: Request) -> JSONResponse | None:
+        """The injected failure of a quota endpoint (recorded), or None."""
+        if (status := injected_failure(request.url.path)) is None:
+            return None
+        record_quota(request, status)
+        return JSONResponse({"message": "injected failure"}, status_code=status)
+
     @app.get("/v2/bot/message/quota")
     async def quota(request: Request) -> JSONResponse:
-        if (status := injected_failure(request.url.path)) is not None:
-            record_quota(request, status)
-            return JSONResponse({"message": "injected failure"}, status_code=status)
+        if (failed := quota_failure(request)) is not None:
+            return failed
         record_quota(request, 200)
         if state.quota_limit is None:
             return JSONResponse({"type": "none"})
@@ -173,9 +179,8 @@ def _app(state: FakeLineState) -> FastAPI:
     @app.get("/v2/bot/message/quota/consumption")
     async def quota_consumption(request: Request) -> JSONResponse:
         """Pushes count once per recipient (replies are free), as on LINE."""
-        if (status := injected_failure(request.url.path)) is not None:
-            record_quota(request, status)
-            return JSONResponse({"message": "injected failure"}, status_code=status)
+        if (failed := quota_failure(request)) is not None:
+            return failed
         record_quota(request, 200)
         return JSONResponse({"totalUsage": state.quota_used_before + pushed()})
 

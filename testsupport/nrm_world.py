@@ -44,9 +44,9 @@ def make_world() -> World:
 
 
 def new_case(world: World, conversation: str = "c1", owner: str = "somchai",
-             **kw: object) -> int:
+             source: str = "request", **kw: object) -> int:
     return in_session(service.create_case, service.NewCase(
-        conversation_id=conversation, priority="high", source="request",
+        conversation_id=conversation, priority="high", source=source,
         agency_id=world.agencies[ACCOUNTS[owner]], **kw)).case.id
 
 

@@ -16,6 +16,7 @@ from cases.export import cases_csv, header, stage_column
 from cases.htcds import REFERENCE, parse_fields
 from nrm.pathway import default_pathway
 from saphan.db import in_session, session_scope, utcnow
+from screening.htcds import PERSON_MODE_FIELDS
 from testsupport.nrm_world import World, hand_over, make_world, new_case
 
 SECRET_NOTE = "police-only note: informant lives at the pier"
@@ -101,3 +102,25 @@ def test_each_agency_exports_only_its_cases_as_it_sees_them(world: World) -> Non
     assert shelter["saphan_Province"] == "Tak"  # location shared
     assert shelter["cas_IncomingReferralDetails"] == ""  # consented summary was empty
     assert rows(world, "tak-ngo") == {}
+
+
+def test_who_answered_a_screening_follows_the_htcds_columns_where_the_screening_is_seen(
+        world: World) -> None:
+    marks = {"saphan_AnsweredBy": "person", "saphan_PersonLanguage": "km",
+             "saphan_DraftsShown": "yes"}
+    screened = new_case(world, "c-screened", source="officer screening", screening={
+        "answers": {"cd_debt": "yes"}, "answered_by": "person",
+        "htcds": {"vic_MethodsOfControl": ["DebtBondage"], **marks}})
+    plain = new_case(world, "c-plain")
+    hand_over(world, screened, "somchai", "police", ["screening"])
+    hand_over(world, screened, "somchai", "shelter", ["summary"])
+    names = in_session(header, world.agencies["tak-msdhs"])
+    assert names[-len(PERSON_MODE_FIELDS):] == list(PERSON_MODE_FIELDS)
+    assert names.index("cas_ReasonForCaseClosure") < names.index("saphan_AnsweredBy")
+    owner = rows(world, "tak-msdhs")
+    assert {k: owner[str(screened)][k] for k in marks} == marks
+    assert {k: owner[str(plain)][k] for k in marks} == dict.fromkeys(marks, "")
+    police = rows(world, "tak-police-atp")[str(screened)]
+    assert {k: police[k] for k in marks} == marks  # the screening was shared with them
+    shelter = rows(world, "tak-shelter")[str(screened)]
+    assert {k: shelter[k] for k in marks} == dict.fromkeys(marks, "")  # it was not

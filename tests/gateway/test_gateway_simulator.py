@@ -37,7 +37,9 @@ def test_follow_language_and_fallback_through_the_pipeline(fake_line: FakeLine):
         assert {i["action"]["data"] for i in items} == {"lang=th", "lang=en"}
         client.post("/simulator/api/officer/events", json={"user": USER, "postback": "lang=en"})
         [language] = wait_messages(client, "officer", welcome["id"])
-        assert language["messages"][0]["text"].startswith("Language set to English")
+        # the privacy notice in English (the welcome was Thai), then the confirmation
+        assert language["messages"][0]["text"].startswith("Privacy:")
+        assert language["messages"][-1]["text"].startswith("Language set to English")
         client.post("/simulator/api/officer/events", json={"user": USER, "text": "hello"})
         [fallback] = wait_messages(client, "officer", language["id"])  # Rasa is unreachable
         assert "191" in fallback["messages"][0]["text"]

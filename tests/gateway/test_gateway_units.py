@@ -14,6 +14,7 @@ from gateway.line_sender import monthly_limit_reached
 from gateway.push_hold import next_month_start
 from gateway.rasa_bridge import conversation_id
 from gateway.signature import is_valid, sign
+from referral_directory.gazetteer import latin_place_names
 from saphan.language import guess_language
 from saphan.line_messages import (
     MAX_QUICK_REPLIES,
@@ -121,6 +122,16 @@ def test_fallback_texts_have_emergency_numbers_in_both_languages():
 ])
 def test_guess_language(message, current, expected):
     assert guess_language(message, current, full_languages("gateway")) == expected
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("Mae Sot", "my"), ("mae sot!!", "my"), ("Maesot", "my"), ("Chiang Mai", "my"),
+    ("Samut Sakhon 2", "my"), ("mae sot please", "en"), ("help me in Ranong", "en"),
+])
+def test_place_names_say_no_language(message, expected):
+    names = latin_place_names()
+    assert guess_language(message, "my", full_languages("gateway"), names) == expected
+    assert guess_language(message, "my", full_languages("gateway")) == "en"  # without names
 
 
 @pytest.mark.parametrize(("now", "reset"), [

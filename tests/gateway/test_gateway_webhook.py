@@ -233,3 +233,22 @@ def test_the_persons_rich_menu_follows_their_language(client, fake_line: FakeLin
         fake_line.wait_for(lambda wanted=wanted: menu_of("U7") == wanted, timeout=10)
     with session_scope() as session:
         assert session.execute(select(LineUser.language)).scalar_one() == "my"
+
+
+@pytest.mark.parametrize(("said", "kept"), [
+    ("Mae Sot", "my"), ("chiang mai", "my"), ("BANGKOK", "my"),  # a place says no language
+    ("I need a shelter in Mae Sot", "en"),  # English words besides the town: English
+])
+def test_a_town_typed_in_latin_letters_keeps_the_persons_language(
+        client, fake_line: FakeLine, said: str, kept: str) -> None:
+    """A Burmese reader who types the town where they are ("Mae Sot") is still answered in
+    Burmese (here: the fallback, Rasa being down); only English words make it English."""
+    fake_line.set_profile("U8", language="my")
+    for event in (fake_line.follow_event("U8"), fake_line.text_event("U8", said)):
+        raw = fake_line.webhook_body([event])
+        post(client, "public", raw, sign(SECRET, raw))
+    replies = fake_line.wait_for(lambda: len(fake_line.replies()) >= 2 and fake_line.replies(),
+                                 timeout=15)
+    assert replies[1].body["messages"][0]["text"] == text("gateway", "fallback", kept)
+    with session_scope() as session:
+        assert session.execute(select(LineUser.language)).scalar_one() == kept

@@ -27,6 +27,9 @@ from gateway.retention import run_retention
 from saphan.db import in_session, make_engine, reset_caches, session_scope, utcnow
 from saphan.migrate import alembic_config, upgrade
 from saphan.settings import get_settings
+from screening import practice_runs
+from screening.models import PracticeRun
+from screening.practice import Feedback
 from testsupport.cases import Gateway, running_gateway
 from testsupport.fake_line import FakeLine
 from testsupport.polling import wait_for
@@ -257,3 +260,33 @@ def test_migration_0008_down_and_up_keeps_every_case_row(app_env: str) -> None:
     held = in_session(service.get_case, ids["held"])
     assert not held.legal_hold  # the hold went with the column; the case did not
     assert len(in_session(service.notes, ids["held"])) == 1
+
+
+def test_practice_runs_are_deleted_after_their_months(app_env: str) -> None:
+    """Officers' practice runs (`practice_runs`) go `SAPHAN_RETENTION_PRACTICE_RUN_MONTHS`
+    (default 12) after they finished; a dry run only counts them."""
+    now = utcnow()
+    result = Feedback(case_id="fishing_boat", result="likely_victim", expected="likely_victim",
+                      missed=("cd_debt",), wrong=(), not_asked=(), context_errors=(),
+                      interactions=12, seconds=300, expected_steps=())
+    ids = {}
+    with session_scope() as session:
+        for name, finished in (("old", now), ("recent", now + 2 * MONTH)):
+            row = practice_runs.record_run(session, None, "Police Chonburi", "TOT-26", result)
+            row.finished_at = finished
+            ids[name] = row.id
+
+    def left() -> set[int]:
+        return set(in_session(lambda s: list(s.scalars(select(PracticeRun.id)))))
+
+    settings = get_settings()
+    assert settings.retention_practice_run_months == 12
+    steps = retention_steps(settings)
+    assert run_retention(steps, now=now + 12 * MONTH - DAY)["practice_runs_deleted"] == 0
+    dry = run_retention(steps, dry_run=True, now=now + 12 * MONTH + DAY)
+    assert dry["practice_runs_deleted"] == 1 and left() == {ids["old"], ids["recent"]}
+    assert run_retention(steps, now=now + 12 * MONTH + DAY)["practice_runs_deleted"] == 1
+    assert left() == {ids["recent"]}
+    shorter = retention_steps(settings.model_copy(update={"retention_practice_run_months": 1}))
+    assert run_retention(shorter, now=now + 3 * MONTH + DAY)["practice_runs_deleted"] == 1
+    assert left() == set()

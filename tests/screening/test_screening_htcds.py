@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -13,6 +14,8 @@ from saphan.paths import ROOT
 from screening.htcds import (
     EXTENSION_FIELDS,
     EXTENSION_PREFIX,
+    HTCDS_KEYS,
+    PERSON_MODE_FIELDS,
     default_mapping,
     export_csv,
     export_json,
@@ -172,3 +175,24 @@ def test_csv_export_round_trips_and_validates(data) -> None:
 def test_validator_rejects_unknown_fields(field) -> None:
     with pytest.raises(AssertionError):
         _check_field(field)
+
+
+def test_who_answered_comes_after_the_htcds_columns(data) -> None:
+    """Person-facing mode has no HTCDS field: three `saphan_` columns after the HTCDS ones
+    (so the earlier columns keep their places) say who answered, in which language and
+    whether the person saw unreviewed drafts."""
+    asked = _record(data, *CASES[0])
+    person = replace(asked, id="p-1", answered_by="person", person_language="my",
+                     drafts_shown=True)
+    mapping = default_mapping()
+    htcds_columns = [mapping.fields[key] for key in HTCDS_KEYS]
+    parsed = list(csv.DictReader(io.StringIO(export_csv([asked, person]))))
+    header = list(parsed[0])
+    assert header[-len(PERSON_MODE_FIELDS):] == list(PERSON_MODE_FIELDS)
+    assert header.index(htcds_columns[-1]) < header.index(PERSON_MODE_FIELDS[0])
+    assert all(name.startswith(EXTENSION_PREFIX) for name in PERSON_MODE_FIELDS)
+    assert [[row[name] for name in PERSON_MODE_FIELDS] for row in parsed] == [
+        ["officer", "", "no"], ["person", "my", "yes"]]
+    row = json.loads(export_json([person]))[0]
+    assert (row["saphan_AnsweredBy"], row["saphan_PersonLanguage"],
+            row["saphan_DraftsShown"]) == ("person", "my", "yes")
