@@ -122,7 +122,10 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
 
 class ActionFallback(Action):
     """Two close intents: which of them (actions/clarify.py). Low confidence: a rephrase hint
-    and the menu; the second in a row offers a person."""
+    and the menu; the second in a row offers a person. Inside a form (a reply the form could not
+    take: its rule is rejected, this runs, then Rasa returns to the form, which asks its
+    question again with its own buttons) only the rephrase hint: a menu or another question
+    would stand between the person and the question they are answering."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -131,7 +134,9 @@ class ActionFallback(Action):
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = user_language(tracker)
         question = clarifying_question(tracker.latest_message, language)
-        if question is not None:
+        if tracker.active_loop_name:
+            say(dispatcher, "fallback", language)
+        elif question is not None:
             dispatcher.utter_message(text=question[0], buttons=question[1])
         elif fallbacks_in_a_row(tracker) >= 2:
             say(dispatcher, "fallback_person", language,

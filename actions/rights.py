@@ -9,15 +9,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import buttons, say, user_language
 from content.catalogue import text
-from content.rights import RIGHTS_LANGUAGES, find_topic, load_rights, topic_buttons
+from content.rights import RIGHTS_LANGUAGES, find_topic, is_generic, load_rights, topic_buttons
 
 #: The entity of a topic button's payload (`topic_buttons`): the topic's name.
 TOPIC_ENTITY = "rights_topic"
 
 
 class ActionAnswerRights(Action):
-    """The matching answer + source + review date; unknown topic → the topics as buttons
-    (one tap gives that topic's answer, whatever the language) and a person."""
+    """The matching answer + source + review date; otherwise the topics as buttons (one tap
+    gives that topic's answer, whatever the language) and a person, after "no reliable answer"
+    only when the question named a subject no topic covers (`is_generic` tells "What are my
+    rights?" from "What are my rights if I am pregnant?")."""
 
     def name(self) -> str:
         return "action_answer_rights"
@@ -34,7 +36,7 @@ class ActionAnswerRights(Action):
         else:
             topic = None if question.startswith("/") else find_topic(question)
         if topic is None:
-            if not question.startswith("/"):
+            if not question.startswith("/") and not is_generic(question):
                 say(dispatcher, "rights_unknown", language)
             say(dispatcher, "rights_topics", language,
                 [*topic_buttons(language, TOPIC_ENTITY), *person])

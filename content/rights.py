@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,26 @@ RIGHTS_FILE = CONTENT_DIR / "rights.yml"
 RIGHTS_LANGUAGES = LANGUAGES
 #: The catalogue's logger of unreviewed texts shown to a person.
 log = logging.getLogger("saphan.texts.unreviewed")
+#: Words of a question that asks which rights exist without naming a subject ("What are my
+#: rights?", "สิทธิของฉันมีอะไรบ้าง"): "rights", pronouns, question words, particles, "migrant
+#: worker", in the five languages (my/km/lo from the training data's phrasings).
+GENERIC_WORDS = (
+    "rights", "right", "my", "what", "which", "are", "is", "do", "does", "i", "have", "has",
+    "we", "our", "me", "tell", "about", "the", "a", "an", "as", "of", "in", "here", "thailand",
+    "migrant", "migrants", "worker", "workers", "know", "want", "to", "can", "you", "please",
+    "pls", "list", "all", "show", "there", "any", "legal", "labour", "labor", "and", "get",
+    "สิทธิ์", "สิทธิ", "ของ", "ฉัน", "ผม", "หนู", "ดิฉัน", "เรา", "มี", "อะไร", "บ้าง", "คือ",
+    "ครับ", "ค่ะ", "คะ", "จ้า", "นะ", "ไหม", "มั้ย", "อยาก", "รู้", "ถาม", "ขอ", "เกี่ยวกับ",
+    "แรงงาน", "ต่างด้าว", "ข้ามชาติ", "ประเทศไทย", "ในไทย", "บอก", "หน่อย", "ได้", "เป็น",
+    "อย่างไร", "ยังไง", "ทาง", "กฎหมาย",
+    "အခွင့်အရေး", "ကျွန်တော့်", "ကျွန်တော်", "ကျွန်မ", "ငါ့", "ငါ", "မှာ", "ဘာ", "တွေ",
+    "ရှိ", "သလဲ", "လဲ", "များ", "ရွှေ့ပြောင်း", "အလုပ်သမား", "ရဲ့", "၏", "သိချင်", "ပါ",
+    "တယ်", "ကို", "ဥပဒေ",
+    "សិទ្ធិ", "ខ្ញុំ", "របស់", "មាន", "អ្វី", "ខ្លះ", "តើ", "កម្មករ", "ចំណាកស្រុក", "អ្នក",
+    "យើង", "ជា", "ទេ", "បាន", "ដែល", "ចង់", "ដឹង", "ច្បាប់",
+    "ສິດ", "ຂອງ", "ຂ້ອຍ", "ຂ້າພະເຈົ້າ", "ເຮົາ", "ມີ", "ຫຍັງ", "ແດ່", "ແຮງງານ", "ຂ້າມຊາດ",
+    "ຕ່າງດ້າວ", "ແມ່ນ", "ຢາກ", "ຮູ້", "ບໍ່", "ໄດ້", "ແນວໃດ", "ກົດໝາຍ",
+)
 REQUIRED_TOPICS = ("minimum_wage", "documents", "working_hours", "recruitment_fees",
                    "changing_employer", "sick_leave", "severance", "how_to_complain")
 
@@ -134,6 +155,25 @@ def find_topic(question: str | None, topics: dict[str, RightsAnswer] | None = No
             if _contains(clean, word) and (best is None or len(word) > best[0]):
                 best = (len(word), topic)
     return best[1] if best else None
+
+
+def is_generic(question: str | None) -> bool:
+    """Whether `question` only asks which rights exist, naming no subject: nothing but
+    `GENERIC_WORDS`, punctuation and digits is left once they are taken out. Word lists, not
+    the NLU, because the question is already `ask_rights` and no entity names a missing
+    subject; taking words out (Thai, Burmese, Khmer and Lao are written without spaces) and
+    looking for a letter left over works alike in the five languages. A rights question with
+    any other word ("rights of my child") names a subject: no topic matching it is unknown."""
+    left = normalise(question or "")
+    for word in _GENERIC:
+        left = (re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", left) if word.isascii()
+                else left.replace(word, " "))
+    return bool(question and question.strip()) and not any(
+        unicodedata.category(c).startswith("L") for c in left)
+
+
+#: `GENERIC_WORDS` normalised, longest first (a word inside a longer one goes after it).
+_GENERIC = sorted({normalise(w) for w in GENERIC_WORDS}, key=len, reverse=True)
 
 
 def _contains(text: str, word: str) -> bool:

@@ -318,7 +318,7 @@ def case_page(request: Request, view: CaseViewDep, login: CurrentCaseworker,
         **referral_context(db, view, login, runtime.settings.production),
         **nrm_case_context(db, view, login),
         **labels_context(db, view),
-        "services": suggested_services(db, case)
+        "services": suggested_services(db, case, person)
         if conversation and view.sees("location") else [],
         "workers": [w for w in workers if w.agency_id == case.agency_id],
         "names": names,
@@ -400,7 +400,9 @@ def ready_reply(form: CaseFormDep, key: Annotated[str, Form(max_length=64)]) -> 
 def send_services(form: CaseFormDep, service_id: Annotated[int, Form()]) -> Response:
     """Service cards from the suggestions for the case's place (none without "location")."""
     form.need("conversation")
-    suggested = suggested_services(form.db, form.case()) if form.view.sees("location") else []
+    case = form.case()
+    suggested = (suggested_services(form.db, case, from_thread.run(
+        form.runtime.person_language, case)) if form.view.sees("location") else [])
     cards = [s for s in suggested if s["id"] == service_id]
     return form.apply("send_service", lambda: form.relay(
         form.runtime.send_services, form.case_id, form.worker_id, cards),

@@ -15,13 +15,17 @@ from referral_directory.search import ServiceQuery, search_services
 SUGGESTIONS = 5
 
 
-def suggested_services(session: Session, case: Case) -> list[dict[str, Any]]:
-    """Nearest (or in-province, widening to national) services for the case's place."""
+def suggested_services(session: Session, case: Case, language: str | None = None
+                       ) -> list[dict[str, Any]]:
+    """Nearest (or in-province, widening to national) services for the case's place, as cards
+    in `language`: for cards sent to the person, their current one
+    (`CaseRuntime.person_language`, as the cards' alt text), which may have changed since the
+    case was opened in `case.language` (the default)."""
     province = canonical_province(case.province) if case.province else None
     query = ServiceQuery(province=province, latitude=case.latitude, longitude=case.longitude,
                          limit=SUGGESTIONS)
     result = search_services(session, query)
-    return [_card(hit.service, hit.distance_km, case.language) for hit in result.hits]
+    return [_card(hit.service, hit.distance_km, language or case.language) for hit in result.hits]
 
 
 def _card(service: Any, distance: float | None, language: str) -> dict[str, Any]:

@@ -21,9 +21,11 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from cases.models import CaseEvent, CaseMessage
+from content.catalogue import text as catalogue_text
 from content.catalogue import texts as catalogue_texts
 from dashboard.render import TEMPLATES
 from referral_directory.cards import province_name
+from saphan.language import language_name
 from screening.loader import default_screening
 
 #: The self-report's questions in the order asked (bot texts `q_<id>`; actions/report.py).
@@ -81,6 +83,12 @@ class ScreeningStory:
     dimensions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # positive: label, indicators
     context: tuple[Answer, ...] = ()
     answers: tuple[Answer, ...] = ()
+    #: "Answers given by", who gave them (the officer, or the person in person-facing mode and
+    #: in which language) and, when the person saw unreviewed drafts, the warning; "" when the
+    #: screening does not say.
+    answered_heading: str = ""
+    answered_by: str = ""
+    drafts_warning: str = ""
 
 
 def screening_story(raw: str | None, language: str, texts: Mapping[str, str],
@@ -147,7 +155,24 @@ def _screening(data: Mapping[str, Any], language: str) -> ScreeningStory:
                      if d in (result.get("positive_dimensions") or ()))
     category = result.get("category")
     words = wording[category].get(language) if category in wording else ""
-    return ScreeningStory("screening", words, positive, tuple(context), answers)
+    return ScreeningStory("screening", words, positive, tuple(context), answers,
+                          *_answered_by(data, language))
+
+
+def _answered_by(data: Mapping[str, Any], language: str) -> tuple[str, str, str]:
+    """Who answered and the drafts warning, with the referral packet's texts (screening
+    `packet_answered_*`, one wording for both): the person's answers are read with care when
+    they came in their language, and more when its texts were machine drafts."""
+    heading = catalogue_text("screening", "packet_answered", language)
+    if data.get("answered_by") == "officer":
+        return heading, catalogue_text("screening", "packet_answered_officer", language), ""
+    if data.get("answered_by") != "person":
+        return "", "", ""  # a screening from before person-facing mode (migration 0013)
+    name = language_name(str(data.get("person_language") or ""), language)
+    drafts = (catalogue_text("screening", "packet_answered_drafts", language)
+              if data.get("drafts_shown") else "")
+    return (heading, catalogue_text("screening", "packet_answered_person", language,
+                                    language=name), drafts)
 
 
 @dataclass(frozen=True)

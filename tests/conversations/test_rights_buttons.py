@@ -110,3 +110,26 @@ def test_every_button_label_fits_lines_limit_in_every_language() -> None:
                     assert len(label) <= MAX_LABEL, (namespace, key, language, label)
                     checked += 1
     assert checked >= 5 * (len(load_rights()) + 2)
+
+
+#: Per language: a typed question asking which rights exist, and the same question naming a
+#: subject that no topic covers (pregnancy).
+TYPED = {
+    "th": ("สิทธิของฉันมีอะไรบ้าง", "ผู้หญิงท้องมีสิทธิอะไรบ้าง"),
+    "en": ("What are my rights?", "What are my rights if I am pregnant?"),
+    "my": ("ကျွန်တော့်မှာ ဘာအခွင့်အရေးတွေ ရှိလဲ", "ကိုယ်ဝန်ရှိရင် ဘာအခွင့်အရေးတွေ ရှိလဲ"),
+    "km": ("ខ្ញុំមានសិទ្ធិអ្វីខ្លះ", "មានផ្ទៃពោះ ខ្ញុំមានសិទ្ធិអ្វីខ្លះ"),
+    "lo": ("ຂ້ອຍມີສິດຫຍັງແດ່", "ຖືພາ ມີສິດຫຍັງແດ່"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_generic_rights_question_gets_the_topics_without_no_reliable_answer(
+        language: str) -> None:
+    generic, specific = TYPED[language]
+    [topics] = run_action(generic, language)
+    assert topics["text"] == text("bot", "rights_topics", language)
+    assert len(topics["buttons"]) == len(load_rights()) + 1
+    unknown, topics = run_action(specific, language)  # a subject no topic covers
+    assert unknown["text"] == text("bot", "rights_unknown", language)
+    assert topics["text"] == text("bot", "rights_topics", language)

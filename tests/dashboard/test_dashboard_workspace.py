@@ -257,6 +257,10 @@ def test_every_dashboard_view_in_thai_has_no_english_word(gateway: Gateway, brow
                                  source="self-report", language="th", summary="x",
                                  screening={"report": {"documents_taken": "yes",
                                                        "free_to_leave": "no"}}).json()["id"]
+    person_mode = gateway.create_case(  # a screening the person answered, with drafts shown
+        conversation_id="c-person-mode", priority="high", source="officer screening",
+        language="th", screening={"answers": {"dr_job_nature": "yes"}, "answered_by": "person",
+                                  "person_language": "my", "drafts_shown": True}).json()["id"]
     page = _page(browser, gateway, "root", 1280, 900)
     with session_scope() as session:
         code = session.query(__import__("agencies.models", fromlist=["Agency"]).Agency
@@ -273,7 +277,8 @@ def test_every_dashboard_view_in_thai_has_no_english_word(gateway: Gateway, brow
             path = path.replace(key, value)
         assert "{" not in path, f"no value for {path}: add it to the scan"
         paths.append(path)
-    paths += [f"/dashboard/cases/{report}", *(f"/dashboard?show={f}" for f in
+    paths += [f"/dashboard/cases/{report}", f"/dashboard/cases/{person_mode}",
+              *(f"/dashboard?show={f}" for f in
                                               ("mine", "unclaimed", "waiting_person"))]
     found: dict[str, set[str]] = {}
     for path in paths:

@@ -1,5 +1,6 @@
 """`NormalizedLogisticRegressionClassifier` (Rasa venv): each featurizer's sentence vector
-is binary and unit-length, `C` reaches scikit-learn, and the classifier survives persist +
+is binary and unit-length, `C` reaches scikit-learn, the training matrix built per featurizer
+is the row-by-row one, and the classifier survives persist (plain arrays) +
 load with the same predictions."""
 
 from __future__ import annotations
@@ -64,6 +65,28 @@ assert intent(clf, [0, 0, 1], [0, 0, 0, 1])["name"] == "goodbye"
 loaded = Clf.load(config, storage, resource, context)
 assert loaded.clf.C == 30.0
 assert intent(loaded, [0, 1, 0], [0, 0, 1, 0]) == intent(clf, [0, 1, 0], [0, 0, 1, 0])
+X = clf._create_X(training.training_examples)
+assert np.array_equal(loaded.clf.predict_proba(X), clf.clf.predict_proba(X))
+with storage.read_from(resource) as directory:
+    assert sorted(p.name for p in directory.iterdir()) == ["weights.npz"], "no pickle/skops"
+
+# the training matrix built per featurizer is the row-by-row one, bit for bit (duplicate
+# coo entries, empty rows, unsorted columns included)
+rng = np.random.default_rng(0)
+def random_message(i):
+    msg = Message(data={TEXT: str(i)})
+    for origin, width in (("run_b_char", 50), ("run_a_word", 20)):
+        n = int(rng.integers(0, 6))
+        rows, cols = np.zeros(n, dtype=int), rng.integers(0, width, n)
+        msg.add_features(Features(sp.coo_matrix((rng.integers(1, 4, n), (rows, cols)),
+                                                shape=(1, width)), "sentence", TEXT, origin))
+    return msg
+messages = [random_message(i) for i in range(200)]
+fast = clf._create_X(messages)
+slow = sp.vstack([sp.hstack(sentence_blocks(m), format="csr") for m in messages], format="csr")
+for name in ("indptr", "indices", "data"):
+    assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+assert fast.shape == slow.shape
 print("classifier ok")
 """
 
