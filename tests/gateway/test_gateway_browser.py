@@ -44,10 +44,12 @@ def test_simulator_chat_in_chromium(rasa_stack: Stack, tmp_path: Path):
             page.goto(f"{settings.gateway_url}/simulator")
             expect(page.locator(".bot-text").first).to_contain_text("1300", timeout=30_000)
             page.get_by_role("button", name="English").click()
-            expect(page.locator(".bot-text").nth(1)).to_contain_text("English", timeout=30_000)
+            # the welcome was Thai: choosing English brings the privacy notice in English first
+            expect(page.locator(".bot-text").nth(1)).to_contain_text("Privacy", timeout=30_000)
+            expect(page.locator(".bot-text").nth(2)).to_contain_text("English", timeout=30_000)
             page.fill("#text", "hello")
             page.click("button[type=submit]")
             expect(page.locator(".user-text")).to_have_text(["hello"])
-            expect(page.locator(".bot-text").nth(2)).to_have_text(
+            expect(page.locator(".bot-text").nth(3)).to_have_text(
                 re.compile(re.escape(expected[0])), timeout=60_000)
             browser.close()

@@ -20,6 +20,10 @@ from testsupport.stack import free_port
 pytestmark = pytest.mark.integration
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_saphan_run_starts_everything_and_stops_on_ctrl_c(
     rasa_model: Path, tmp_path: Path
 ) -> None:
@@ -37,6 +41,9 @@ def test_saphan_run_starts_everything_and_stops_on_ctrl_c(
         proc = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "run"], cwd=ROOT, env=env,
             stdout=log, stderr=subprocess.STDOUT,
+            # Ctrl-C must reach it even when the test runner was started in the background
+            # by a shell without job control (SIGINT ignored there and inherited otherwise)
+            preexec_fn=_default_sigint,
         )
     try:
         deadline = time.monotonic() + 240
