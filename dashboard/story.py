@@ -25,8 +25,8 @@ from content.catalogue import text as catalogue_text
 from content.catalogue import texts as catalogue_texts
 from dashboard.render import TEMPLATES
 from referral_directory.cards import province_name
-from saphan.language import language_name
 from screening.loader import default_screening
+from screening.packet import answered_parts
 
 #: The self-report's questions in the order asked (bot texts `q_<id>`; actions/report.py).
 REPORT_QUESTIONS = ("documents_taken", "wages_withheld", "free_to_leave", "debt", "threats",
@@ -163,16 +163,12 @@ def _answered_by(data: Mapping[str, Any], language: str) -> tuple[str, str, str]
     """Who answered and the drafts warning, with the referral packet's texts (screening
     `packet_answered_*`, one wording for both): the person's answers are read with care when
     they came in their language, and more when its texts were machine drafts."""
-    heading = catalogue_text("screening", "packet_answered", language)
-    if data.get("answered_by") == "officer":
-        return heading, catalogue_text("screening", "packet_answered_officer", language), ""
-    if data.get("answered_by") != "person":
+    answered = data.get("answered_by")
+    if answered not in ("officer", "person"):
         return "", "", ""  # a screening from before person-facing mode (migration 0013)
-    name = language_name(str(data.get("person_language") or ""), language)
-    drafts = (catalogue_text("screening", "packet_answered_drafts", language)
-              if data.get("drafts_shown") else "")
-    return (heading, catalogue_text("screening", "packet_answered_person", language,
-                                    language=name), drafts)
+    who, drafts = answered_parts(str(answered), str(data.get("person_language") or ""),
+                                 bool(data.get("drafts_shown")), language)
+    return catalogue_text("screening", "packet_answered", language), who, drafts
 
 
 @dataclass(frozen=True)

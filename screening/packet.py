@@ -122,16 +122,23 @@ def _environment() -> Environment:
                        autoescape=select_autoescape(["html"]))
 
 
+def answered_parts(answered: str | None, person_language: str | None, drafts_shown: bool,
+                   lang: str) -> tuple[str, str]:
+    """Who gave the answers (the officer, or the person in person-facing mode and in which
+    language) and, when the person saw unreviewed drafts, the warning ("" otherwise), in
+    `lang`: one wording for the packet, the referral and the case page."""
+    if answered != "person":
+        return catalogue_text("screening", "packet_answered_officer", lang), ""
+    language = language_name(person_language or "", lang)
+    drafts = catalogue_text("screening", "packet_answered_drafts", lang) if drafts_shown else ""
+    return catalogue_text("screening", "packet_answered_person", lang, language=language), drafts
+
+
 def answered_by(record: ScreeningRecord, lang: str) -> str:
-    """Who gave the answers, in `lang`: the officer, or the person in person-facing mode (in
-    which language, and whether unreviewed drafts were shown)."""
-    if record.answered_by != "person":
-        return catalogue_text("screening", "packet_answered_officer", lang)
-    language = language_name(record.person_language or "", lang)
-    said = catalogue_text("screening", "packet_answered_person", lang, language=language)
-    if record.drafts_shown:
-        said += f"; {catalogue_text('screening', 'packet_answered_drafts', lang)}"
-    return said
+    """Who gave the answers, in `lang`, with the drafts warning after a semicolon."""
+    who, drafts = answered_parts(record.answered_by, record.person_language,
+                                 bool(record.drafts_shown), lang)
+    return f"{who}; {drafts}" if drafts else who
 
 
 def packet_html(record: ScreeningRecord, json_href: str) -> str:
